@@ -1,0 +1,45 @@
+import type { CollectorPlugin, IngestPayload, LogLevel, ProjectDefinition, StorageAdapter } from "@m-software-engineering/heat-collector-kernel";
+import type { JwtOptions } from "@m-software-engineering/heat-collector-auth-jwt";
+
+export type DbConfig = { dialect: "pg" | "mysql" | "sqlite"; connectionString?: string; file?: string };
+
+type JwtAuthConfig = Pick<JwtOptions, "jwksUrl" | "issuer" | "audience"> &
+  Partial<Omit<JwtOptions, "jwksUrl" | "issuer" | "audience">> & {
+    /** Claim naming the project a token may send for. Default "projectId". */
+    projectClaim?: string;
+  };
+
+export type AuthConfig =
+  | { mode: "projectKey"; autoCreateProjects?: boolean }
+  | ({ mode: "jwt" } & JwtAuthConfig)
+  | ({ mode: "both"; autoCreateProjects?: boolean } & JwtAuthConfig);
+
+export type OnBeforeInsert = (payload: IngestPayload) => IngestPayload | undefined | void | Promise<IngestPayload | undefined | void>;
+
+interface CommonConfig {
+  auth: AuthConfig;
+  /** Create or upgrade the schema at start. Default true. */
+  autoMigrate?: boolean;
+  ingestion?: {
+    /** Largest accepted body in bytes. Default 1 000 000. */
+    maxBodyBytes?: number;
+    /** Most events in one batch. Default 500 (the SDK sends at most 50). */
+    maxEventsPerBatch?: number;
+    /** Per project key and client IP. Default { windowMs: 10000, max: 120 }; false turns it off. */
+    rateLimit?: { windowMs: number; max: number } | false;
+  };
+  hooks?: { onBeforeInsert?: OnBeforeInsert };
+  logging?: { level: LogLevel };
+  /** Extra plugins, applied after the default ones. */
+  plugins?: CollectorPlugin[];
+  /** Projects to register at start (idempotent; keys and tokens are stored hashed). */
+  projects?: ProjectDefinition[];
+}
+
+/** The seed README's CollectorConfig, plus plugins, projects and a storage adapter instance. */
+export type CollectorConfig = CommonConfig &
+  (
+    | { db: DbConfig; storage?: undefined }
+    /** An adapter instance replaces `db`: this is how storage packages are swapped. */
+    | { storage: StorageAdapter; db?: undefined }
+  );

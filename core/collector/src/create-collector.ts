@@ -1,0 +1,81 @@
+import type { Router } from "express";
+import { Kernel, type CollectorPlugin, type ProjectRegistry } from "@m-software-engineering/heat-collector-kernel";
+import { projectKeyAuth } from "@m-software-engineering/heat-collector-auth-project-key";
+import { jwtAuth } from "@m-software-engineering/heat-collector-auth-jwt";
+import { keyAndJwtAuth } from "@m-software-engineering/heat-collector-auth-both";
+import { rateLimit } from "@m-software-engineering/heat-collector-rate-limit";
+import type { AuthConfig, CollectorConfig } from "./config";
+import { storageFromDb } from "./storage-from-db";
+
+export const DEFAULT_RATE_LIMIT = { windowMs: 10_000, max: 120 };
+
+export interface Collector {
+  /** Mount with app.use(collector.router). */
+  router: Router;
+  kernel: Kernel;
+  /** Register projects, issue and revoke keys and read tokens. */
+  projects: ProjectRegistry;
+  /** Stops timers and closes the database. */
+  close(): Promise<void>;
+}
+
+function authPlugin(auth: AuthConfig): CollectorPlugin {
+  switch (auth.mode) {
+    case "projectKey":
+      return projectKeyAuth({ ...(auth.autoCreateProjects !== undefined && { autoCreateProjects: auth.autoCreateProjects }) });
+    case "jwt": {
+      const { mode: _mode, ...options } = auth;
+      return jwtAuth(options);
+    }
+    case "both": {
+      const { mode: _mode, ...options } = auth;
+      return keyAndJwtAuth(options);
+    }
+  }
+}
+
+/** The default plugins for a config, in the order they are applied. */
+export function defaultPlugins(config: CollectorConfig): CollectorPlugin[] {
+  const plugins: CollectorPlugin[] = [];
+  const storage = config.storage ?? storageFromDb(config.db);
+  plugins.push({ name: `storage:${storage.name}`, apply: (kernel) => kernel.registerStorage(storage) });
+  const limit = config.ingestion?.rateLimit ?? DEFAULT_RATE_LIMIT;
+  if (limit !== false) plugins.push(rateLimit(limit));
+  plugins.push(authPlugin(config.auth));
+  const onBeforeInsert = config.hooks?.onBeforeInsert;
+  if (onBeforeInsert) {
+    plugins.push({
+      name: "config:onBeforeInsert",
+      apply: (kernel) => kernel.hooks.onBeforeInsert.tapPromise("config:onBeforeInsert", async (payload) => (await onBeforeInsert(payload)) ?? payload),
+    });
+  }
+  const projects = config.projects ?? [];
+  if (projects.length > 0) {
+    plugins.push({
+      name: "config:projects",
+      apply: (kernel) =>
+        kernel.hooks.startup.tapPromise("config:projects", async () => {
+          for (const p of projects) await kernel.projects.register(p);
+        }),
+    });
+  }
+  return plugins;
+}
+
+/** A preset: builds a kernel, applies the default plugins for `config` plus `config.plugins`, starts it. */
+export async function createCollector(config: CollectorConfig): Promise<Collector> {
+  const kernel = new Kernel({
+    logLevel: config.logging?.level ?? "info",
+    autoMigrate: config.autoMigrate ?? true,
+    ...(config.ingestion?.maxBodyBytes !== undefined && { maxBodyBytes: config.ingestion.maxBodyBytes }),
+    ...(config.ingestion?.maxEventsPerBatch !== undefined && { limits: { maxEventsPerBatch: config.ingestion.maxEventsPerBatch } }),
+  });
+  try {
+    for (const plugin of [...defaultPlugins(config), ...(config.plugins ?? [])]) kernel.use(plugin);
+    await kernel.start();
+  } catch (err) {
+    await kernel.close().catch(() => undefined);
+    throw err;
+  }
+  return { router: kernel.router, kernel, projects: kernel.projects, close: () => kernel.close() };
+}

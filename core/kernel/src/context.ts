@@ -1,0 +1,96 @@
+import type { Request, Response } from "express";
+import type { IngestPayload, JsonObject } from "./events";
+import type { SessionRecord, StoredEvent, WriteResult } from "./storage/records";
+
+/** What every hook learns about the HTTP request it runs for. */
+export interface RequestContext {
+  readonly requestId: string;
+  /** Client IP as Express resolves it (honours the app's `trust proxy` setting). */
+  readonly ip: string;
+  readonly origin: string | undefined;
+  readonly request: Request;
+  readonly response: Response;
+}
+
+/** Who sent an ingest batch, as decided by the `authenticate` hook. */
+export interface Identity {
+  projectId: string;
+  /** A user id vouched for by the credential (a JWT `sub`); wins over the SDK's `user.id`. */
+  userId: string | null;
+  /** Which strategy answered, e.g. "project-key", "jwt". */
+  via: string;
+  claims?: JsonObject;
+}
+
+export interface IngestContext extends RequestContext {
+  identity?: Identity;
+}
+
+export interface IngestOutcome {
+  projectId: string;
+  payload: IngestPayload;
+  result: WriteResult;
+  /** Input events refused because their `masked` value was not all `*`. */
+  dropped: number;
+}
+
+/** Who may read, as decided by the `authorizeQuery` hook. `projects: "*"` means every project. */
+export interface QueryPrincipal {
+  projects: readonly string[] | "*";
+  via: string;
+}
+
+export type QueryEndpoint = "heatmap" | "sessions" | "events" | "session" | "metrics";
+
+export interface QueryContext extends RequestContext {
+  endpoint: QueryEndpoint;
+  /** The project the request names (path parameter), when it names one. */
+  projectId: string | undefined;
+  principal?: QueryPrincipal;
+}
+
+export interface HeatmapPoint {
+  x: number;
+  y: number;
+  value: number;
+}
+
+export interface HeatmapBody {
+  points: HeatmapPoint[];
+  meta: {
+    type: string;
+    resolution: number;
+    cellSize: number;
+    columns: number;
+    rows: number;
+    viewport: { w: number; h: number };
+    renderHeight: number;
+    total: number;
+    plotted: number;
+    bucket: string | null;
+    buckets: Record<string, number>;
+    typeBreakdown: Record<string, number>;
+  };
+}
+
+export interface PageInfo {
+  limit: number;
+  offset: number;
+  nextOffset: number | null;
+}
+
+/** An event as the query APIs return it: the SDK's fields plus the resolved user id. */
+export type EventView = JsonObject & { eventId: string; sessionId: string; userId: string | null; type: string; ts: number; path: string };
+
+export type SessionView = Omit<SessionRecord, "projectId"> & { projectId: string };
+
+export type QueryResult =
+  | { endpoint: "heatmap"; body: HeatmapBody }
+  | { endpoint: "sessions"; body: { sessions: SessionView[]; page: PageInfo } }
+  | { endpoint: "events"; body: { events: EventView[]; page: PageInfo } }
+  | { endpoint: "session"; body: { session: SessionView; events: EventView[]; page: PageInfo } }
+  | { endpoint: "metrics"; body: JsonObject };
+
+export function eventView(e: StoredEvent): EventView {
+  return { ...e.data, eventId: e.eventId, sessionId: e.sessionId, userId: e.userId, type: e.type, ts: e.ts, path: e.path };
+}

@@ -1,0 +1,46 @@
+import {
+  AsyncParallelHook,
+  AsyncSeriesBailHook,
+  AsyncSeriesHook,
+  AsyncSeriesWaterfallHook,
+  SyncHook,
+} from "tapable";
+import type { Router } from "express";
+import type { CollectorError } from "./errors";
+import type { IngestPayload } from "./events";
+import type { Identity, IngestContext, IngestOutcome, QueryContext, QueryPrincipal, QueryResult } from "./context";
+
+/**
+ * Every hook of the kernel, declared once. A plugin taps these by name in its `apply(kernel)`.
+ * Bail hooks: the first tap to return a value decides. Waterfalls: each tap returns the value the
+ * next one receives (returning undefined keeps it). Parallel hooks: observers; failures are logged.
+ */
+export function createHooks() {
+  return Object.freeze({
+    /** Before credentials are read, on headers only (the body is not parsed yet). Return a
+     * CollectorError to refuse the request. Tapped by: rate-limit, CORS/origin checks, bot filters. */
+    beforeAuth: new AsyncSeriesBailHook<[IngestContext], CollectorError | undefined>(["ctx"]),
+    /** Decide who sent an ingest request. Return an Identity to accept, a CollectorError to refuse,
+     * undefined to let the next strategy try. Tapped by: auth strategies (project-key, jwt, both). */
+    authenticate: new AsyncSeriesBailHook<[IngestContext], Identity | CollectorError | undefined>(["ctx"]),
+    /** Transform a validated, sanitized payload before it is stored (drop or enrich events).
+     * Tapped by: config.hooks.onBeforeInsert, scrubbers, enrichers. */
+    onBeforeInsert: new AsyncSeriesWaterfallHook<[IngestPayload, IngestContext]>(["payload", "ctx"]),
+    /** After a batch is committed. Observers only: metrics, webhooks, streaming. */
+    afterInsert: new AsyncParallelHook<[IngestOutcome, IngestContext]>(["outcome", "ctx"]),
+    /** Decide who may read. Return a QueryPrincipal to allow, a CollectorError to refuse, undefined
+     * to let the next tap try. With no tap the query API is open. Tapped by: query-auth. */
+    authorizeQuery: new AsyncSeriesBailHook<[QueryContext], QueryPrincipal | CollectorError | undefined>(["ctx"]),
+    /** Reshape a query response before it is sent (redaction, extra fields). */
+    afterQuery: new AsyncSeriesWaterfallHook<[QueryResult, QueryContext]>(["result", "ctx"]),
+    /** Mount extra routes on the rendered router, before the kernel's own. Tapped by: viewer, CORS. */
+    routes: new SyncHook<[Router]>(["router"]),
+    /** Once, after the storage is migrated and before the router serves. */
+    startup: new AsyncSeriesHook<[]>([]),
+    /** Once, from collector.close(): release timers, connections. */
+    shutdown: new AsyncParallelHook<[]>([]),
+  });
+}
+
+export type KernelHooks = ReturnType<typeof createHooks>;
+export type HookName = keyof KernelHooks;

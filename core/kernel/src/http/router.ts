@@ -1,0 +1,90 @@
+import { randomUUID } from "node:crypto";
+import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import { CollectorError } from "../errors";
+import type { Kernel } from "../kernel";
+import type { QueryContext, QueryEndpoint, QueryResult, RequestContext } from "../context";
+import type { Logger } from "../logger";
+
+const INBOUND_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+declare module "express-serve-static-core" {
+  interface Locals {
+    requestId?: string;
+  }
+}
+
+export function requestIdOf(res: Response): string {
+  return res.locals.requestId ?? "unknown";
+}
+
+export function requestContext(req: Request, res: Response): RequestContext {
+  return { requestId: requestIdOf(res), ip: req.ip ?? req.socket.remoteAddress ?? "", origin: req.headers.origin, request: req, response: res };
+}
+
+export function sendError(res: Response, err: CollectorError): void {
+  if (res.headersSent) return;
+  for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+  res.status(err.status).json(err.toBody(requestIdOf(res)));
+}
+
+/** Turns anything thrown into the one error shape; non-CollectorErrors are bugs, logged in full. */
+export function errorResponder(logger: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const known = err instanceof CollectorError ? err : null;
+    const sent = known ?? new CollectorError("internal_error", "Unexpected error.");
+    const meta = { requestId: requestIdOf(res), method: req.method, path: req.path, status: sent.status, code: sent.code };
+    if (known && known.status < 500) logger.info(known.message, meta);
+    else logger.error(known ? known.message : "unhandled error", { ...meta, error: err instanceof Error ? err.stack : String(err) });
+    sendError(res, sent);
+  };
+}
+
+type AsyncHandler = (req: Request, res: Response) => Promise<void>;
+const handle = (fn: AsyncHandler) => (req: Request, res: Response, next: NextFunction) => {
+  fn(req, res).catch(next);
+};
+
+/**
+ * Renders the kernel as an Express router: request ids, plugin routes (hooks.routes), POST /ingest
+ * and the query APIs, and the error responder. Paths are absolute so the router can be mounted
+ * with `app.use(router)` anywhere in an app.
+ */
+export function renderRouter(kernel: Kernel): Router {
+  const router = express.Router();
+
+  router.use((req, res, next) => {
+    const inbound = req.headers["x-request-id"];
+    const id = typeof inbound === "string" && INBOUND_ID.test(inbound) ? inbound : randomUUID();
+    res.locals.requestId = id;
+    res.setHeader("X-Request-Id", id);
+    next();
+  });
+
+  kernel.hooks.routes.call(router);
+
+  router.post(
+    "/ingest",
+    handle(async (req, res) => {
+      const reply = await kernel.ingest(requestContext(req, res));
+      res.status(200).json(reply);
+    }),
+  );
+
+  const query = (endpoint: QueryEndpoint, run: (ctx: QueryContext) => Promise<QueryResult>) =>
+    handle(async (req, res) => {
+      const projectId = typeof req.params.projectId === "string" ? req.params.projectId : undefined;
+      const ctx: QueryContext = { ...requestContext(req, res), endpoint, projectId };
+      const result = await kernel.query(ctx, run);
+      res.setHeader("Cache-Control", "no-store");
+      res.status(200).json(result.body);
+    });
+
+  router.get("/api/projects/:projectId/heatmap", query("heatmap", (ctx) => kernel.queries.heatmap(ctx)));
+  router.get("/api/projects/:projectId/sessions", query("sessions", (ctx) => kernel.queries.sessions(ctx)));
+  router.get("/api/projects/:projectId/events", query("events", (ctx) => kernel.queries.events(ctx)));
+  router.get("/api/sessions/:sessionId", query("session", (ctx) => kernel.queries.session(ctx)));
+  router.get("/api/metrics", query("metrics", (ctx) => kernel.queries.metrics(ctx)));
+
+  router.use(errorResponder(kernel.logger));
+  return router;
+}

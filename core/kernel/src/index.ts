@@ -1,0 +1,15 @@
+export { Kernel, DEFAULT_MAX_BODY_BYTES, type KernelOptions, type IngestReply } from "./kernel";
+export { createHooks, type KernelHooks, type HookName } from "./hooks";
+export type { CollectorPlugin } from "./plugin";
+export { CollectorError, ERROR_CODES, reject, isCollectorError, type ErrorCode, type ErrorBody } from "./errors";
+export * from "./events";
+export * from "./context";
+export type * from "./storage/adapter";
+export type * from "./storage/records";
+export { rollupFor, BASE_CELL_PX, HOUR_MS, DAY_MS } from "./heat/grid";
+export { ProjectRegistry, hashSecret, generateSecret, generateProjectId, type ProjectDefinition } from "./projects";
+export { createLogger, type Logger, type LogLevel } from "./logger";
+export { Metrics } from "./metrics";
+export { createPayloadValidator, DEFAULT_PAYLOAD_LIMITS, type PayloadLimits, type PayloadCheck } from "./ingest/schema";
+export { pageOf, bucketOf } from "./ingest/to-records";
+export { splitRange } from "./query/heatmap";

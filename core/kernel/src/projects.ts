@@ -1,0 +1,98 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { StorageAdapter } from "./storage/adapter";
+import type { ProjectRecord, SecretKind, SecretRecord } from "./storage/records";
+
+/** A project as configured: its secrets in clear, once, so they can be hashed and registered. */
+export interface ProjectDefinition {
+  id: string;
+  key?: string;
+  keys?: string[];
+  name?: string;
+  allowedOrigins?: string[];
+  readTokens?: string[];
+}
+
+/** Secrets are random and long, so an unsalted SHA-256 is enough to keep them unusable at rest. */
+export function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret, "utf8").digest("hex");
+}
+
+export function generateSecret(kind: SecretKind): string {
+  return `${kind === "ingest" ? "hk" : "hr"}_${randomBytes(24).toString("base64url")}`;
+}
+
+export function generateProjectId(): string {
+  return `prj_${randomBytes(9).toString("base64url")}`;
+}
+
+const CACHE_TTL_MS = 5_000;
+const CACHE_MAX = 10_000;
+
+/**
+ * The project registry over the storage adapter: registration, key rotation and revocation, and a
+ * short-lived cache so that ingest does not read the database on every request. Revocation through
+ * this registry takes effect at once in this process, and within CACHE_TTL_MS in others.
+ */
+export class ProjectRegistry {
+  private readonly cache = new Map<string, { at: number; secret: SecretRecord | null; project: ProjectRecord | null }>();
+
+  constructor(private readonly storage: () => StorageAdapter) {}
+
+  /** Idempotent: re-registering the same definition changes nothing. */
+  async register(def: ProjectDefinition): Promise<ProjectRecord> {
+    const store = this.storage();
+    const existing = await store.getProject(def.id);
+    const project: ProjectRecord = {
+      id: def.id,
+      name: def.name ?? existing?.name ?? def.id,
+      allowedOrigins: def.allowedOrigins ?? existing?.allowedOrigins ?? [],
+      createdAt: existing?.createdAt ?? Date.now(),
+    };
+    await store.upsertProject(project);
+    const keys = [...(def.key !== undefined ? [def.key] : []), ...(def.keys ?? [])];
+    for (const key of keys) await this.addSecret(project.id, "ingest", key);
+    for (const token of def.readTokens ?? []) await this.addSecret(project.id, "read", token);
+    return project;
+  }
+
+  async addSecret(projectId: string, kind: SecretKind, secret: string): Promise<void> {
+    await this.storage().addSecret({ hash: hashSecret(secret), projectId, kind, createdAt: Date.now(), revokedAt: null });
+    this.cache.clear();
+  }
+
+  /** Issues a new secret; the clear value is returned once and never stored. */
+  async issueSecret(projectId: string, kind: SecretKind): Promise<string> {
+    const secret = generateSecret(kind);
+    await this.addSecret(projectId, kind, secret);
+    return secret;
+  }
+
+  async revokeSecret(secret: string): Promise<boolean> {
+    const done = await this.storage().revokeSecret(hashSecret(secret), Date.now());
+    this.cache.clear();
+    return done;
+  }
+
+  /** The project a live secret belongs to, or null for unknown and revoked secrets. */
+  async resolve(secret: string, kind: SecretKind): Promise<ProjectRecord | null> {
+    const hash = hashSecret(secret);
+    const cacheKey = `${kind}:${hash}`;
+    const now = Date.now();
+    const hit = this.cache.get(cacheKey);
+    if (hit && now - hit.at < CACHE_TTL_MS) return hit.project;
+    const store = this.storage();
+    const found = await store.findSecret(hash, kind);
+    const project = found && found.revokedAt === null ? await store.getProject(found.projectId) : null;
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    this.cache.set(cacheKey, { at: now, secret: found, project });
+    return project;
+  }
+
+  get(id: string): Promise<ProjectRecord | null> {
+    return this.storage().getProject(id);
+  }
+
+  list(): Promise<ProjectRecord[]> {
+    return this.storage().listProjects();
+  }
+}

@@ -1,0 +1,128 @@
+import Ajv, { type ValidateFunction } from "ajv";
+import { CollectorError } from "../errors";
+import { EVENT_TYPES, type EventType } from "../events";
+import { pageOf } from "../ingest/to-records";
+
+/**
+ * Query-string parsing for the query APIs: one ajv schema per endpoint, compiled once, with type
+ * coercion ("128" → 128) and defaults. Unknown parameters are ignored (cache busters are common).
+ */
+const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true, strict: true });
+
+const TYPE_FILTER = { type: "string", enum: ["all", ...EVENT_TYPES] };
+const TIME = { type: "string", maxLength: 40 };
+const PATH = { type: "string", maxLength: 2048 };
+const ID = { type: "string", minLength: 1, maxLength: 128 };
+const paging = (max: number, dflt: number) => ({
+  limit: { type: "integer", minimum: 1, maximum: max, default: dflt },
+  offset: { type: "integer", minimum: 0, maximum: 10_000_000, default: 0 },
+});
+
+function compile<T>(properties: Record<string, object>): ValidateFunction<T> {
+  return ajv.compile<T>({ type: "object", properties });
+}
+
+type TypeFilter = "all" | EventType;
+
+interface RawHeatmapQuery { type: TypeFilter; path?: string; from?: string; to?: string; resolution: number; viewportBucket?: string }
+interface RawEventsQuery { type?: TypeFilter; path?: string; sessionId?: string; userId?: string; from?: string; to?: string; limit: number; offset: number }
+interface RawSessionsQuery { userId?: string; path?: string; from?: string; to?: string; limit: number; offset: number }
+interface RawSessionQuery { projectId?: string; type?: TypeFilter; limit: number; offset: number }
+
+const heatmapSchema = compile<RawHeatmapQuery>({
+  type: { ...TYPE_FILTER, default: "click" },
+  path: PATH,
+  from: TIME,
+  to: TIME,
+  resolution: { type: "integer", minimum: 8, maximum: 1024, default: 128 },
+  viewportBucket: { type: "string", pattern: "^\\d{1,6}x\\d{1,6}$" },
+});
+const eventsSchema = compile<RawEventsQuery>({ type: TYPE_FILTER, path: PATH, sessionId: ID, userId: ID, from: TIME, to: TIME, ...paging(1000, 200) });
+const sessionsSchema = compile<RawSessionsQuery>({ userId: ID, path: PATH, from: TIME, to: TIME, ...paging(200, 50) });
+const sessionSchema = compile<RawSessionQuery>({ projectId: ID, type: TYPE_FILTER, ...paging(1000, 500) });
+
+function run<T>(validate: ValidateFunction<T>, query: unknown): T {
+  // Express may hand us arrays or objects for repeated/bracketed keys; copy only what we validate.
+  const copy = { ...(query as Record<string, unknown>) };
+  if (!validate(copy)) {
+    const details = (validate.errors ?? []).map((e) => ({ param: e.instancePath.slice(1) || "(query)", message: e.message ?? "invalid" }));
+    throw new CollectorError("invalid_query", "Invalid query parameters.", { details });
+  }
+  return copy as T;
+}
+
+const MAX_TS = 8.64e15;
+
+/** Epoch milliseconds ("1700000000000") or an ISO date ("2026-01-31T12:00:00Z"). */
+export function parseTime(param: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(ms) || ms > MAX_TS) {
+    throw new CollectorError("invalid_query", `Query param '${param}' must be epoch milliseconds or an ISO date.`, {
+      details: [{ param, message: "must be epoch milliseconds or an ISO date" }],
+    });
+  }
+  return ms;
+}
+
+function range(from: string | undefined, to: string | undefined): { fromTs?: number; toTs?: number } {
+  const fromTs = parseTime("from", from);
+  const toTs = parseTime("to", to);
+  if (fromTs !== undefined && toTs !== undefined && fromTs > toTs) {
+    throw new CollectorError("invalid_query", "Query param 'from' must not be after 'to'.", {
+      details: [{ param: "from", message: "must not be after 'to'" }],
+    });
+  }
+  return { ...(fromTs !== undefined && { fromTs }), ...(toTs !== undefined && { toTs }) };
+}
+
+const typesOf = (t: TypeFilter | undefined): readonly EventType[] | undefined => (t === undefined || t === "all" ? undefined : [t]);
+const pageParam = (path: string | undefined) => (path === undefined || path === "" ? {} : { page: pageOf(path) });
+
+export interface HeatmapQuery { type: TypeFilter; types: readonly EventType[]; page?: string; fromTs?: number; toTs?: number; resolution: number; bucket?: string }
+export interface EventsQuery { types?: readonly EventType[]; page?: string; sessionId?: string; userId?: string; fromTs?: number; toTs?: number; limit: number; offset: number }
+export interface SessionsQuery { userId?: string; page?: string; fromTs?: number; toTs?: number; limit: number; offset: number }
+export interface SessionQuery { projectId?: string; types?: readonly EventType[]; limit: number; offset: number }
+
+export function parseHeatmapQuery(q: unknown): HeatmapQuery {
+  const r = run(heatmapSchema, q);
+  return {
+    type: r.type,
+    types: typesOf(r.type) ?? EVENT_TYPES,
+    ...pageParam(r.path),
+    ...range(r.from, r.to),
+    resolution: r.resolution,
+    ...(r.viewportBucket !== undefined && { bucket: r.viewportBucket }),
+  };
+}
+
+export function parseEventsQuery(q: unknown): EventsQuery {
+  const r = run(eventsSchema, q);
+  const types = typesOf(r.type);
+  return {
+    ...(types && { types }),
+    ...pageParam(r.path),
+    ...(r.sessionId !== undefined && { sessionId: r.sessionId }),
+    ...(r.userId !== undefined && { userId: r.userId }),
+    ...range(r.from, r.to),
+    limit: r.limit,
+    offset: r.offset,
+  };
+}
+
+export function parseSessionsQuery(q: unknown): SessionsQuery {
+  const r = run(sessionsSchema, q);
+  return {
+    ...(r.userId !== undefined && { userId: r.userId }),
+    ...pageParam(r.path),
+    ...range(r.from, r.to),
+    limit: r.limit,
+    offset: r.offset,
+  };
+}
+
+export function parseSessionQuery(q: unknown): SessionQuery {
+  const r = run(sessionSchema, q);
+  const types = typesOf(r.type);
+  return { ...(r.projectId !== undefined && { projectId: r.projectId }), ...(types && { types }), limit: r.limit, offset: r.offset };
+}

@@ -1,0 +1,105 @@
+import type { EventType } from "../events";
+import type {
+  ProjectRecord,
+  RollupSpan,
+  SecretKind,
+  SecretRecord,
+  SessionRecord,
+  StoredEvent,
+  WriteBatch,
+  WriteResult,
+} from "./records";
+
+/** Inclusive range of rollup periods of one span (epoch hours or epoch days). */
+export interface RollupRange {
+  span: RollupSpan;
+  from: number;
+  to: number;
+}
+
+/** Rollup rows to aggregate: those of any of `ranges` (never overlapping). */
+export interface RollupFilter {
+  projectId: string;
+  page?: string;
+  types: readonly EventType[];
+  ranges: readonly RollupRange[];
+}
+
+export interface RollupSummaryRow {
+  bucket: string;
+  type: EventType;
+  n: number;
+  /** Largest gy seen (grid rows for click/move; percent for scroll). */
+  maxGy: number;
+}
+
+export interface RollupCellRow {
+  type: EventType;
+  /** Cell column/row after grouping 8 px cells by `cellFactor`; scroll: cx = 0, cy = percent. */
+  cx: number;
+  cy: number;
+  n: number;
+}
+
+export interface EventFilter {
+  projectId: string;
+  sessionId?: string;
+  userId?: string;
+  page?: string;
+  types?: readonly EventType[];
+  /** Inclusive epoch-ms bounds. */
+  fromTs?: number;
+  toTs?: number;
+}
+
+export interface SessionFilter {
+  projectId: string;
+  userId?: string;
+  page?: string;
+  /** Sessions active in [fromTs, toTs]. */
+  fromTs?: number;
+  toTs?: number;
+}
+
+export interface PageRequest {
+  limit: number;
+  offset: number;
+}
+
+/**
+ * A storage adapter: exactly one per kernel. Every adapter must pass test/src/conformance, which
+ * compares API responses across adapters byte for byte.
+ */
+export interface StorageAdapter {
+  readonly name: string;
+  /** Create or upgrade the schema. Idempotent; safe when two processes run it at once. */
+  migrate(): Promise<void>;
+  /**
+   * Store a batch in one transaction: events keyed by (projectId, eventId) are inserted once and
+   * sessions upserted (eventCount grows by the events new to it). All or nothing. The heat rollup
+   * must grow by exactly `rollupFor(newEvents)`, in the same transaction or later, as long as
+   * rollupSummary/rollupCells see every committed event.
+   */
+  writeBatch(batch: WriteBatch): Promise<WriteResult>;
+
+  rollupSummary(filter: RollupFilter): Promise<RollupSummaryRow[]>;
+  rollupCells(filter: RollupFilter & { bucket: string; cellFactor: number }): Promise<RollupCellRow[]>;
+  /** Raw events in (ts, eventId) order; used for the partial hours at the edges of a heatmap range. */
+  scanEvents(filter: EventFilter): AsyncIterable<StoredEvent>;
+
+  listEvents(filter: EventFilter, page: PageRequest): Promise<StoredEvent[]>;
+  listSessions(filter: SessionFilter, page: PageRequest): Promise<SessionRecord[]>;
+  /** Sessions with this id in any project (ids are only unique within a project). */
+  findSessions(sessionId: string, projectId?: string): Promise<SessionRecord[]>;
+
+  upsertProject(project: ProjectRecord): Promise<void>;
+  getProject(id: string): Promise<ProjectRecord | null>;
+  listProjects(): Promise<ProjectRecord[]>;
+  /** Idempotent on `hash`. */
+  addSecret(secret: SecretRecord): Promise<void>;
+  findSecret(hash: string, kind: SecretKind): Promise<SecretRecord | null>;
+  listSecrets(projectId: string): Promise<SecretRecord[]>;
+  revokeSecret(hash: string, revokedAt: number): Promise<boolean>;
+
+  close(): Promise<void>;
+}

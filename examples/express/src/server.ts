@@ -1,0 +1,60 @@
+/**
+ * `npm start`: a collector on an embedded SQLite file, with a demo project registered on first start.
+ * Env: PORT (default 3000), SQLITE_FILE (default ./heat-collector.db), LOG_LEVEL (default info).
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import express from "express";
+import { createCollector, generateSecret, type LogLevel } from "@m-software-engineering/heat-collector";
+
+const port = Number(process.env.PORT ?? 3000);
+const file = process.env.SQLITE_FILE ?? "./heat-collector.db";
+const demoFile = `${file}.demo.json`;
+const DEMO_PROJECT = "demo";
+
+async function main(): Promise<void> {
+  const collector = await createCollector({
+    db: { dialect: "sqlite", file },
+    auth: { mode: "projectKey" },
+    autoMigrate: true,
+    logging: { level: (process.env.LOG_LEVEL as LogLevel | undefined) ?? "info" },
+  });
+
+  // The key is stored hashed; its clear value is kept beside the database for this demo only.
+  let demoKey: string | undefined = existsSync(demoFile) ? (JSON.parse(readFileSync(demoFile, "utf8")) as { key: string }).key : undefined;
+  if (!demoKey || !(await collector.projects.get(DEMO_PROJECT))) {
+    demoKey = generateSecret("ingest");
+    await collector.projects.register({ id: DEMO_PROJECT, name: "Demo", key: demoKey });
+    writeFileSync(demoFile, JSON.stringify({ projectId: DEMO_PROJECT, key: demoKey }, null, 2), { mode: 0o600 });
+  }
+
+  const app = express();
+  app.use(collector.router);
+  const server = app.listen(port, () => {
+    const base = `http://localhost:${port}`;
+    const now = Date.now();
+    const event = {
+      type: "click", eventId: `curl-${now}`, sessionId: "curl-session", ts: now, path: "/",
+      viewport: { w: 1280, h: 720 }, device: {}, x: 200, y: 300,
+    };
+    const body = JSON.stringify({ session: { id: "curl-session" }, events: [event] });
+    console.log(`heat-collector listening on ${base} (SQLite file ${file})`);
+    console.log(`demo project id:  ${DEMO_PROJECT}`);
+    console.log(`demo project key: ${demoKey}`);
+    console.log("send an event:");
+    console.log(`  curl -s -X POST ${base}/ingest -H 'content-type: application/json' -H 'x-project-key: ${demoKey}' -d '${body}'`);
+    console.log("read the click heatmap:");
+    console.log(`  curl -s '${base}/api/projects/${DEMO_PROJECT}/heatmap?type=click'`);
+  });
+
+  const stop = () => {
+    server.close();
+    void collector.close().then(() => process.exit(0));
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

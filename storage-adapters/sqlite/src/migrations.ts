@@ -1,0 +1,78 @@
+/**
+ * Versioned schema of the SQLite adapter. Each step runs once, inside the same IMMEDIATE
+ * transaction that records it, so two processes migrating one file at once cannot both apply it.
+ */
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: "initial schema",
+    sql: `
+      CREATE TABLE projects (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        allowed_origins TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE project_secrets (
+        hash TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      );
+      CREATE INDEX project_secrets_project ON project_secrets (project_id);
+      CREATE TABLE sessions (
+        project_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        user_id TEXT,
+        user_traits TEXT,
+        started_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        first_path TEXT NOT NULL,
+        event_count INTEGER NOT NULL,
+        app TEXT,
+        device TEXT,
+        PRIMARY KEY (project_id, session_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX sessions_recent ON sessions (project_id, last_seen_at);
+      CREATE INDEX sessions_user ON sessions (project_id, user_id, last_seen_at);
+      CREATE INDEX sessions_id ON sessions (session_id);
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        user_id TEXT,
+        type TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        page TEXT NOT NULL,
+        bucket TEXT NOT NULL,
+        data TEXT NOT NULL,
+        UNIQUE (project_id, event_id)
+      );
+      CREATE INDEX events_session ON events (project_id, session_id, ts, event_id);
+      CREATE INDEX events_time ON events (project_id, ts, event_id);
+      CREATE INDEX events_page ON events (project_id, page, ts);
+      CREATE INDEX events_user ON events (project_id, user_id);
+      CREATE TABLE heat_rollup (
+        project_id TEXT NOT NULL,
+        page TEXT NOT NULL,
+        bucket TEXT NOT NULL,
+        type TEXT NOT NULL,
+        span TEXT NOT NULL,
+        t INTEGER NOT NULL,
+        gx INTEGER NOT NULL,
+        gy INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (project_id, page, bucket, type, span, t, gx, gy)
+      ) WITHOUT ROWID;
+      CREATE INDEX heat_rollup_project ON heat_rollup (project_id, span, t);
+      CREATE TABLE heat_rollup_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        last_seq INTEGER NOT NULL
+      );
+      INSERT INTO heat_rollup_state (id, last_seq) VALUES (1, 0);
+    `,
+  },
+];
