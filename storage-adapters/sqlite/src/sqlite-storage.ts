@@ -1,5 +1,7 @@
 import Database from "better-sqlite3";
 import {
+  DAY_MS,
+  HOUR_MS,
   rollupFor,
   type EventFilter,
   type EventType,
@@ -346,6 +348,32 @@ export class SqliteStorage implements StorageAdapter {
 
   async revokeSecret(hash: string, revokedAt: number): Promise<boolean> {
     return this.stmt("UPDATE project_secrets SET revoked_at = ? WHERE hash = ? AND revoked_at IS NULL").run(revokedAt, hash).changes === 1;
+  }
+
+  private readonly eraseTx = this.lazyTx((a: { projectId: string; userId: string }) => ({
+    events: this.stmt("DELETE FROM events WHERE project_id = ? AND user_id = ?").run(a.projectId, a.userId).changes,
+    sessions: this.stmt("DELETE FROM sessions WHERE project_id = ? AND user_id = ?").run(a.projectId, a.userId).changes,
+  }));
+
+  async eraseUser(projectId: string, userId: string): Promise<{ events: number; sessions: number }> {
+    this.foldRollup();
+    return this.eraseTx().immediate({ projectId, userId });
+  }
+
+  private readonly purgeTx = this.lazyTx((beforeTs: number) => {
+    this.stmt("DELETE FROM heat_rollup WHERE (span = 'h' AND t < ?) OR (span = 'd' AND t < ?)").run(
+      Math.floor(beforeTs / HOUR_MS),
+      Math.floor(beforeTs / DAY_MS),
+    );
+    return {
+      events: this.stmt("DELETE FROM events WHERE ts < ?").run(beforeTs).changes,
+      sessions: this.stmt("DELETE FROM sessions WHERE last_seen_at < ?").run(beforeTs).changes,
+    };
+  });
+
+  async purgeBefore(beforeTs: number): Promise<{ events: number; sessions: number }> {
+    this.foldRollup();
+    return this.purgeTx().immediate(beforeTs);
   }
 
   async close(): Promise<void> {

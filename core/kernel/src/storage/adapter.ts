@@ -101,5 +101,12 @@ export interface StorageAdapter {
   listSecrets(projectId: string): Promise<SecretRecord[]>;
   revokeSecret(hash: string, revokedAt: number): Promise<boolean>;
 
+  /** Deletes one user's events and sessions in a project (right to erasure). Rollup counts are
+   * anonymous aggregates and stay. */
+  eraseUser(projectId: string, userId: string): Promise<{ events: number; sessions: number }>;
+  /** Retention: deletes events older than `beforeTs`, sessions last seen before it, and rollup
+   * periods that ended before it. */
+  purgeBefore(beforeTs: number): Promise<{ events: number; sessions: number }>;
+
   close(): Promise<void>;
 }
