@@ -205,7 +205,9 @@ export class SqliteStorage implements StorageAdapter {
   });
 
   async writeBatch(batch: WriteBatch): Promise<WriteResult> {
-    return this.writeTx().immediate(batch);
+    const result = this.writeTx().immediate(batch);
+    this.startRollupTimer();
+    return result;
   }
 
   /** better-sqlite3 transactions can only be built once the database is open: build on first use. */
@@ -229,9 +231,17 @@ export class SqliteStorage implements StorageAdapter {
     return rows.length;
   });
 
+  private schemaReady = false;
+
+  /** True once the schema exists (migrated here, or by another process / the CLI). */
+  private hasSchema(): boolean {
+    this.schemaReady ||= this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'heat_rollup_state'").get() !== undefined;
+    return this.schemaReady;
+  }
+
   /** Folds every committed event not yet in the rollup; returns how many were folded. */
   foldRollup(): number {
-    if (this.closed) return 0;
+    if (this.closed || !this.hasSchema()) return 0;
     let total = 0;
     for (let n = this.foldTx().immediate(); n > 0; n = n === ROLLUP_CHUNK ? this.foldTx().immediate() : 0) total += n;
     return total;
