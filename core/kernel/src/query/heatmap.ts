@@ -50,6 +50,7 @@ async function edgeRollup(storage: StorageAdapter, projectId: string, q: Heatmap
   const cells = new Map<string, { bucket: string; type: EventType; gx: number; gy: number; n: number }>();
   const absorb = (chunk: StoredEvent[]) => {
     for (const d of rollupFor(chunk)) {
+      if (d.span !== "h") continue; // every sample is counted per hour and per day: keep one
       const sk = `${d.bucket}\u0000${d.type}`;
       const s = summary.get(sk);
       if (s) {

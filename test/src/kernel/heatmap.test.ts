@@ -1,0 +1,95 @@
+import { expect } from "chai";
+import request from "supertest";
+import type { IngestEvent } from "@m-software-engineering/heat-collector";
+import { SdkSession } from "../helpers/sdk";
+import { PROJECT, startCollector, type TestCollector } from "../helpers/collector";
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const T0 = Date.UTC(2026, 9, 1, 0, 0, 0);
+
+/** A deterministic pseudo-random sequence (mulberry32). */
+function rng(seed: number): () => number {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The documented heatmap rule, computed by brute force over the raw clicks. */
+function expectedClicks(clicks: Array<{ x: number; y: number; ts: number }>, from: number, to: number, resolution: number, w: number) {
+  const cell = Math.max(1, Math.round(w / resolution / 8)) * 8;
+  const columns = Math.ceil(w / cell);
+  const grid = new Map<string, number>();
+  for (const c of clicks) {
+    if (c.ts < from || c.ts > to) continue;
+    const key = `${Math.min(columns - 1, Math.floor(c.x / cell))},${Math.floor(c.y / cell)}`;
+    grid.set(key, (grid.get(key) ?? 0) + 1);
+  }
+  return [...grid.entries()]
+    .map(([k, value]) => {
+      const [cx, cy] = k.split(",").map(Number) as [number, number];
+      return { x: cx * cell + cell / 2, y: cy * cell + cell / 2, value };
+    })
+    .sort((a, b) => a.y - b.y || a.x - b.x);
+}
+
+describe("heatmap: rollup by day and hour plus raw edges equals brute force", () => {
+  let c: TestCollector;
+  const clicks: Array<{ x: number; y: number; ts: number }> = [];
+  const random = rng(7);
+
+  before(async () => {
+    c = await startCollector();
+    // 1,500 clicks over 6 days, in 30 sessions, all in one 1300x700 viewport bucket.
+    for (let si = 0; si < 30; si++) {
+      const s = new SdkSession(`hm${si}`, T0, { w: 1280, h: 720, dpr: 1 });
+      const events: IngestEvent[] = [];
+      for (let i = 0; i < 50; i++) {
+        const e = s.click(Math.floor(random() * 1400), Math.floor(random() * 3000), "/landing");
+        e.ts = T0 + Math.floor(random() * 6 * DAY);
+        clicks.push({ x: (e as { x: number }).x, y: (e as { y: number }).y, ts: e.ts });
+        events.push(e);
+      }
+      await request(c.app).post("/ingest").set("x-project-key", PROJECT.key).send(s.payload(events)).expect(200);
+    }
+  });
+  after(() => c.close());
+
+  const ranges: Array<[string, number, number]> = [
+    ["all time", 0, 8.64e15],
+    ["whole days", T0 + DAY, T0 + 3 * DAY - 1],
+    ["days plus partial hours both ends", T0 + DAY - 5 * HOUR - 1234, T0 + 4 * DAY + 7 * HOUR + 999],
+    ["inside one hour", T0 + 2 * DAY + 3 * HOUR + 10_000, T0 + 2 * DAY + 3 * HOUR + 2_000_000],
+    ["hours only, no whole day", T0 + 2 * DAY + HOUR / 2, T0 + 2 * DAY + 20 * HOUR + 17],
+  ];
+  for (const [label, from, to] of ranges) {
+    for (const resolution of [128, 40]) {
+      it(`${label}, resolution ${resolution}`, async () => {
+        const res = await request(c.app).get(`/api/projects/${PROJECT.id}/heatmap?type=click&path=/landing&from=${from}&to=${to}&resolution=${resolution}`).expect(200);
+        const want = expectedClicks(clicks, from, to, resolution, 1300);
+        expect(res.body.points).to.deep.equal(want);
+        const total = want.reduce((a, p) => a + p.value, 0);
+        expect(res.body.meta).to.include({ total, plotted: total, bucket: "1300x700" });
+      });
+    }
+  }
+
+  it("clamps points beyond the viewport width into the last column, and grows renderHeight with the page", async () => {
+    const res = await request(c.app).get(`/api/projects/${PROJECT.id}/heatmap?type=click&path=/landing&resolution=128`).expect(200);
+    const { columns, cellSize, renderHeight, rows } = res.body.meta;
+    expect(columns).to.equal(Math.ceil(1300 / cellSize));
+    expect(Math.max(...res.body.points.map((p: { x: number }) => p.x))).to.be.below(columns * cellSize);
+    expect(renderHeight).to.be.greaterThan(2900);
+    expect(rows).to.equal(Math.ceil(renderHeight / cellSize));
+  });
+
+  it("an unknown viewportBucket gives an empty map with that viewport", async () => {
+    const res = await request(c.app).get(`/api/projects/${PROJECT.id}/heatmap?type=click&viewportBucket=400x800`).expect(200);
+    expect(res.body.points).to.deep.equal([]);
+    expect(res.body.meta).to.deep.include({ bucket: "400x800", viewport: { w: 400, h: 800 }, plotted: 0, total: 1500 });
+  });
+});
