@@ -4,6 +4,7 @@ import { projectKeyAuth } from "@m-software-engineering/heat-collector-auth-proj
 import { jwtAuth } from "@m-software-engineering/heat-collector-auth-jwt";
 import { keyAndJwtAuth } from "@m-software-engineering/heat-collector-auth-both";
 import { rateLimit } from "@m-software-engineering/heat-collector-rate-limit";
+import { cors } from "@m-software-engineering/heat-collector-cors";
 import type { AuthConfig, CollectorConfig } from "./config";
 import { storageFromDb } from "./storage-from-db";
 
@@ -39,6 +40,8 @@ export function defaultPlugins(config: CollectorConfig): CollectorPlugin[] {
   const plugins: CollectorPlugin[] = [];
   const storage = config.storage ?? storageFromDb(config.db);
   plugins.push({ name: `storage:${storage.name}`, apply: (kernel) => kernel.registerStorage(storage) });
+  // Browser ingest: preflight answers and each project's allowedOrigins, checked before the rate limit.
+  plugins.push(cors());
   const limit = config.ingestion?.rateLimit ?? DEFAULT_RATE_LIMIT;
   if (limit !== false) plugins.push(rateLimit(limit));
   plugins.push(authPlugin(config.auth));

@@ -1,0 +1,91 @@
+import type { Request, Response, NextFunction } from "express";
+import { reject, type CollectorPlugin, type Kernel } from "@m-software-engineering/heat-collector-kernel";
+import { AnyProjectAllowlist } from "./allowlist";
+import { normalizeOrigin, originAccepted } from "./origins";
+
+export { normalizeOrigin, originAccepted } from "./origins";
+
+export interface CorsOptions {
+  /** Access-Control-Max-Age of preflight answers, in seconds. Default 600. */
+  maxAgeSec?: number;
+  /** How long the project list behind preflight answers is cached, in ms. Default 5000. */
+  cacheTtlMs?: number;
+}
+
+/** What the heat-sdk sends: JSON, its project key and, with setAuthToken, a bearer JWT. */
+export const ALLOWED_HEADERS = ["Content-Type", "x-project-key", "Authorization"] as const;
+/** What a page may read from a reply: back-off hints and the id to quote in a bug report. */
+export const EXPOSED_HEADERS = ["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "X-Request-Id"] as const;
+const INGEST_PATH = "/ingest";
+
+/**
+ * CORS for POST /ingest, in two steps because a preflight carries header names but no values:
+ * 1. preflight (OPTIONS) and the response headers of every /ingest reply: the origin is allowed when
+ *    some project accepts it (see AnyProjectAllowlist), so errors (401, 429, ...) stay readable;
+ * 2. the real request, in beforeAuth: the project named by `x-project-key` must accept the origin,
+ *    else `origin_not_allowed` (403). A request without a known key (JWT only, or a bad key that
+ *    authenticate will refuse) is held to step 1's rule.
+ * Requests without an Origin header (servers, curl) are not browser requests: nothing is checked.
+ */
+export function cors(options: CorsOptions = {}): CollectorPlugin {
+  const maxAge = String(options.maxAgeSec ?? 600);
+  return {
+    name: "cors",
+    apply(kernel: Kernel) {
+      const anyProject = new AnyProjectAllowlist(kernel.projects, options.cacheTtlMs ?? 5_000);
+
+      /** The normalized origin if some project accepts it, else null. */
+      const allowedOrigin = async (req: Request): Promise<string | null> => {
+        const raw = req.headers.origin;
+        const origin = raw === undefined ? null : normalizeOrigin(raw);
+        return origin !== null && (await anyProject.accepts(origin)) ? origin : null;
+      };
+
+      kernel.hooks.routes.tap("cors", (router) => {
+        router.options(INGEST_PATH, (req: Request, res: Response, next: NextFunction) => {
+          res.setHeader("Allow", "POST, OPTIONS");
+          res.setHeader("Vary", "Origin, Access-Control-Request-Headers");
+          if (req.headers.origin === undefined || req.headers["access-control-request-method"] === undefined) {
+            res.status(204).end();
+            return;
+          }
+          allowedOrigin(req)
+            .then((origin) => {
+              if (origin === null) throw reject("origin_not_allowed", "No project accepts requests from this origin.");
+              res.setHeader("Access-Control-Allow-Origin", origin);
+              res.setHeader("Access-Control-Allow-Methods", "POST, OPTIONS");
+              res.setHeader("Access-Control-Allow-Headers", ALLOWED_HEADERS.join(", "));
+              res.setHeader("Access-Control-Max-Age", maxAge);
+              res.status(204).end();
+            })
+            .catch(next);
+        });
+
+        router.use(INGEST_PATH, (req: Request, res: Response, next: NextFunction) => {
+          res.setHeader("Vary", "Origin");
+          if (req.headers.origin === undefined) return next();
+          allowedOrigin(req)
+            .then((origin) => {
+              if (origin !== null) {
+                res.setHeader("Access-Control-Allow-Origin", origin);
+                res.setHeader("Access-Control-Expose-Headers", EXPOSED_HEADERS.join(", "));
+              }
+              next();
+            })
+            .catch(next);
+        });
+      });
+
+      kernel.hooks.beforeAuth.tapPromise("cors", async (ctx) => {
+        if (ctx.origin === undefined) return undefined;
+        const origin = normalizeOrigin(ctx.origin);
+        const key = ctx.request.headers["x-project-key"];
+        const project = typeof key === "string" && key !== "" ? await kernel.projects.resolve(key, "ingest") : null;
+        const accepted = origin !== null && (project ? originAccepted(project.allowedOrigins, origin) : await anyProject.accepts(origin));
+        if (accepted) return undefined;
+        const message = project ? `Project "${project.id}" does not accept requests from this origin.` : "No project accepts requests from this origin.";
+        return reject("origin_not_allowed", message, { details: { origin: ctx.origin } });
+      });
+    },
+  };
+}
