@@ -1,5 +1,7 @@
 import type { CollectorPlugin, IngestPayload, LogLevel, ProjectDefinition, StorageAdapter } from "@m-software-engineering/heat-collector-kernel";
 import type { JwtOptions } from "@m-software-engineering/heat-collector-auth-jwt";
+import type { QueryAuthOptions } from "@m-software-engineering/heat-collector-query-auth";
+import type { RetentionOptions } from "@m-software-engineering/heat-collector-retention";
 
 export type DbConfig = { dialect: "pg" | "mysql" | "sqlite"; connectionString?: string; file?: string };
 
@@ -34,6 +36,13 @@ interface CommonConfig {
   plugins?: CollectorPlugin[];
   /** Projects to register at start (idempotent; keys and tokens are stored hashed). */
   projects?: ProjectDefinition[];
+  /**
+   * Who may read the query APIs. Default: a project's read tokens (and, when `auth` has a JWKS, JWTs
+   * whose `heat_projects` claim lists the projects). `false` opens reads to anyone (logs a warning).
+   */
+  queryAuth?: QueryAuthOptions | false;
+  /** Delete events older than `days` (at start, then hourly). Default: keep everything. */
+  retention?: RetentionOptions;
 }
 
 /** The seed README's CollectorConfig, plus plugins, projects and a storage adapter instance. */

@@ -5,6 +5,8 @@ import { jwtAuth } from "@m-software-engineering/heat-collector-auth-jwt";
 import { keyAndJwtAuth } from "@m-software-engineering/heat-collector-auth-both";
 import { rateLimit } from "@m-software-engineering/heat-collector-rate-limit";
 import { cors } from "@m-software-engineering/heat-collector-cors";
+import { openQueries, queryAuth, type QueryAuthOptions } from "@m-software-engineering/heat-collector-query-auth";
+import { retention } from "@m-software-engineering/heat-collector-retention";
 import type { AuthConfig, CollectorConfig } from "./config";
 import { storageFromDb } from "./storage-from-db";
 
@@ -35,6 +37,17 @@ function authPlugin(auth: AuthConfig): CollectorPlugin {
   }
 }
 
+/** Read tokens always; JWT reads too when ingest auth has a JWKS (same issuer and audience). */
+function queryAuthPlugin(config: CollectorConfig): CollectorPlugin {
+  if (config.queryAuth === false) return openQueries();
+  const options: QueryAuthOptions = { ...config.queryAuth };
+  if (!options.jwt && config.auth.mode !== "projectKey") {
+    const { mode: _mode, projectClaim: _claim, ...jwt } = config.auth;
+    options.jwt = jwt;
+  }
+  return queryAuth(options);
+}
+
 /** The default plugins for a config, in the order they are applied. */
 export function defaultPlugins(config: CollectorConfig): CollectorPlugin[] {
   const plugins: CollectorPlugin[] = [];
@@ -45,6 +58,8 @@ export function defaultPlugins(config: CollectorConfig): CollectorPlugin[] {
   const limit = config.ingestion?.rateLimit ?? DEFAULT_RATE_LIMIT;
   if (limit !== false) plugins.push(rateLimit(limit));
   plugins.push(authPlugin(config.auth));
+  plugins.push(queryAuthPlugin(config));
+  if (config.retention) plugins.push(retention(config.retention));
   const onBeforeInsert = config.hooks?.onBeforeInsert;
   if (onBeforeInsert) {
     plugins.push({

@@ -40,7 +40,7 @@ export interface QueryPrincipal {
   via: string;
 }
 
-export type QueryEndpoint = "heatmap" | "sessions" | "events" | "session" | "metrics";
+export type QueryEndpoint = "heatmap" | "sessions" | "events" | "session" | "metrics" | "eraseUser";
 
 export interface QueryContext extends RequestContext {
   endpoint: QueryEndpoint;
@@ -89,7 +89,8 @@ export type QueryResult =
   | { endpoint: "sessions"; body: { sessions: SessionView[]; page: PageInfo } }
   | { endpoint: "events"; body: { events: EventView[]; page: PageInfo } }
   | { endpoint: "session"; body: { session: SessionView; events: EventView[]; page: PageInfo } }
-  | { endpoint: "metrics"; body: JsonObject };
+  | { endpoint: "metrics"; body: JsonObject }
+  | { endpoint: "eraseUser"; body: { projectId: string; userId: string; erased: { events: number; sessions: number } } };
 
 export function eventView(e: StoredEvent): EventView {
   return { ...e.data, eventId: e.eventId, sessionId: e.sessionId, userId: e.userId, type: e.type, ts: e.ts, path: e.path };

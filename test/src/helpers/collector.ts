@@ -29,6 +29,8 @@ export async function startCollector(overrides: Overrides = {}): Promise<TestCol
     auth: { mode: "projectKey" },
     logging: { level: "error" },
     ingestion: { rateLimit: false },
+    // Contract suites read openly; test/src/security covers authenticated reads.
+    queryAuth: false,
     projects: [PROJECT, OTHER_PROJECT],
     ...overrides,
     ...storagePart,

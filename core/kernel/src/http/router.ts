@@ -84,6 +84,7 @@ export function renderRouter(kernel: Kernel): Router {
   router.get("/api/projects/:projectId/events", query("events", (ctx) => kernel.queries.events(ctx)));
   router.get("/api/sessions/:sessionId", query("session", (ctx) => kernel.queries.session(ctx)));
   router.get("/api/metrics", query("metrics", (ctx) => kernel.queries.metrics(ctx)));
+  router.delete("/api/projects/:projectId/users/:userId", query("eraseUser", (ctx) => kernel.queries.eraseUser(ctx)));
 
   router.use(errorResponder(kernel.logger));
   return router;

@@ -74,6 +74,15 @@ export class Queries {
     };
   }
 
+  /** Right to erasure: deletes one user's events and sessions in a project. Admin principals only. */
+  async eraseUser(ctx: QueryContext): Promise<QueryResult> {
+    if ((ctx.principal?.projects ?? "*") !== "*") throw new CollectorError("forbidden", "Erasing a user needs an admin token.");
+    const projectId = await this.project(ctx);
+    const userId = String(ctx.request.params.userId);
+    const erased = await this.storage().eraseUser(projectId, userId);
+    return { endpoint: "eraseUser", body: { projectId, userId, erased } };
+  }
+
   async metrics(ctx: QueryContext): Promise<QueryResult> {
     if ((ctx.principal?.projects ?? "*") !== "*") throw new CollectorError("forbidden", "Metrics need an all-projects principal.");
     return { endpoint: "metrics", body: this.counters.snapshot(this.storage().name) };
