@@ -1,11 +1,17 @@
-// Placeholder so the preset compiles; the Sequelize adapter is being written (issue 3).
-import type { StorageAdapter } from "@m-software-engineering/heat-collector-kernel";
+import type { CollectorPlugin } from "@m-software-engineering/heat-collector-kernel";
+import { SequelizeStorage, type SequelizeStorageOptions } from "./sequelize-storage";
 
-export interface SequelizeStorageOptions {
-  dialect: "pg" | "mysql";
-  connectionString: string;
+export { SequelizeStorage, type SequelizeStorageOptions };
+export { SequelizeStorageError, type SequelizeStorageErrorCode } from "./errors";
+export { MIGRATIONS, runMigrations } from "./migrations";
+export type { Dialect } from "./connect";
+
+/** The adapter the preset builds for `db: { dialect: "pg" | "mysql", connectionString }`. */
+export function createSequelizeStorage(options: SequelizeStorageOptions): SequelizeStorage {
+  return new SequelizeStorage(options);
 }
 
-export function createSequelizeStorage(options: SequelizeStorageOptions): StorageAdapter {
-  throw new Error(`the ${options.dialect} adapter is not available yet`);
+/** The adapter as a plugin: `kernel.use(sequelizeStorage({ dialect, connectionString }))`. */
+export function sequelizeStorage(options: SequelizeStorageOptions): CollectorPlugin {
+  return { name: `storage:sequelize-${options.dialect}`, apply: (kernel) => kernel.registerStorage(new SequelizeStorage(options)) };
 }

@@ -1,0 +1,176 @@
+import { DataTypes, QueryTypes, type QueryInterface, type Sequelize, type Transaction } from "sequelize";
+import type { Dialect } from "./connect";
+import { columnTypes, opt, req, type ColumnTypes } from "./column-types";
+import { SequelizeStorageError } from "./errors";
+
+interface MigrationContext {
+  qi: QueryInterface;
+  dialect: Dialect;
+  types: ColumnTypes;
+  transaction: Transaction;
+}
+
+interface Migration {
+  version: number;
+  name: string;
+  up(ctx: MigrationContext): Promise<void>;
+}
+
+const BIGINT = DataTypes.BIGINT;
+const INTEGER = DataTypes.INTEGER;
+
+/** Adds an index unless one of that name exists: MySQL DDL is not transactional, so a step
+ * interrupted half-way must be re-runnable. */
+async function ensureIndex(ctx: MigrationContext, table: string, name: string, fields: string[], unique = false): Promise<void> {
+  const existing = (await ctx.qi.showIndex(table, { transaction: ctx.transaction })) as Array<{ name: string }>;
+  if (existing.some((i) => i.name === name)) return;
+  await ctx.qi.addIndex(table, fields, { name, unique, transaction: ctx.transaction });
+}
+
+/**
+ * Versioned schema: the same logical tables as the SQLite adapter (MIGRATIONS v1 there), minus its
+ * rollup cursor (this adapter folds the rollup inside each write transaction) and plus `page_hash`
+ * columns, because a 2048-character unicode page is too long to be an index key (PostgreSQL
+ * B-tree rows max ~2.7 kB, InnoDB keys 3072 bytes). Reads filter on page_hash AND page, so the
+ * hash only narrows; `ingest_tag` (MySQL only) tells a write which event rows it inserted.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "initial schema",
+    async up(ctx) {
+      const { qi, types: c, transaction } = ctx;
+      const table = ctx.dialect === "mysql" ? { engine: "InnoDB", charset: "utf8mb4", transaction } : { transaction };
+      await qi.createTable(
+        "projects",
+        { id: req(c.id, { primaryKey: true }), name: req(c.text), allowed_origins: req(c.text), created_at: req(BIGINT) },
+        table,
+      );
+      await qi.createTable(
+        "project_secrets",
+        {
+          hash: req(c.key, { primaryKey: true }),
+          project_id: req(c.id),
+          kind: req(c.short),
+          created_at: req(BIGINT),
+          revoked_at: opt(BIGINT),
+        },
+        table,
+      );
+      await ensureIndex(ctx, "project_secrets", "project_secrets_project", ["project_id"]);
+      await qi.createTable(
+        "sessions",
+        {
+          project_id: req(c.id, { primaryKey: true }),
+          session_id: req(c.id, { primaryKey: true }),
+          user_id: opt(c.key),
+          user_traits: opt(c.text),
+          started_at: req(BIGINT),
+          last_seen_at: req(BIGINT),
+          first_path: req(c.text),
+          event_count: req(INTEGER),
+          app: opt(c.text),
+          device: opt(c.text),
+        },
+        table,
+      );
+      await ensureIndex(ctx, "sessions", "sessions_recent", ["project_id", "last_seen_at", "session_id"]);
+      await ensureIndex(ctx, "sessions", "sessions_user", ["project_id", "user_id", "last_seen_at"]);
+      await ensureIndex(ctx, "sessions", "sessions_id", ["session_id"]);
+      await qi.createTable(
+        "events",
+        {
+          seq: req(BIGINT, { primaryKey: true, autoIncrement: true }),
+          project_id: req(c.id),
+          event_id: req(c.id),
+          session_id: req(c.id),
+          user_id: opt(c.key),
+          type: req(c.short),
+          ts: req(BIGINT),
+          path: req(c.text),
+          page: req(c.text),
+          page_hash: req(c.hash),
+          bucket: req(c.short),
+          data: req(c.text),
+          ...(ctx.dialect === "mysql" && { ingest_tag: opt("CHAR(32) CHARACTER SET ascii COLLATE ascii_bin") }),
+        },
+        table,
+      );
+      await ensureIndex(ctx, "events", "events_key", ["project_id", "event_id"], true);
+      await ensureIndex(ctx, "events", "events_session", ["project_id", "session_id", "ts", "event_id"]);
+      await ensureIndex(ctx, "events", "events_time", ["project_id", "ts", "event_id"]);
+      await ensureIndex(ctx, "events", "events_page", ["project_id", "page_hash", "ts", "event_id"]);
+      await ensureIndex(ctx, "events", "events_user", ["project_id", "user_id"]);
+      await qi.createTable(
+        "heat_rollup",
+        {
+          project_id: req(c.id, { primaryKey: true }),
+          page_hash: req(c.hash, { primaryKey: true }),
+          bucket: req(c.short, { primaryKey: true }),
+          type: req(c.short, { primaryKey: true }),
+          span: req(c.short, { primaryKey: true }),
+          t: req(BIGINT, { primaryKey: true }),
+          gx: req(INTEGER, { primaryKey: true }),
+          gy: req(INTEGER, { primaryKey: true }),
+          page: req(c.text),
+          n: req(BIGINT),
+        },
+        table,
+      );
+      await ensureIndex(ctx, "heat_rollup", "heat_rollup_project", ["project_id", "span", "t"]);
+    },
+  },
+];
+
+const LOCK_KEY = 0x4843_4d47; // "HCMG": one advisory lock id for every heat-collector migrator
+
+/** The collation MySQL/MariaDB offer for byte-order, no-padding comparison of utf8mb4 text. */
+async function binCollation(sequelize: Sequelize): Promise<string> {
+  const [row] = await sequelize.query<{ v: string }>("SELECT VERSION() AS v", { type: QueryTypes.SELECT });
+  return /mariadb/i.test(row?.v ?? "") ? "utf8mb4_nopad_bin" : "utf8mb4_0900_bin";
+}
+
+/**
+ * Applies every migration not yet recorded in hc_migrations, under a database-wide advisory lock
+ * (pg_advisory_xact_lock / GET_LOCK) so that two processes starting at once apply each step once;
+ * the second waits, then finds nothing left to do.
+ */
+export async function runMigrations(sequelize: Sequelize, dialect: Dialect): Promise<number[]> {
+  const types = columnTypes(dialect, dialect === "mysql" ? await binCollation(sequelize) : "");
+  const applied: number[] = [];
+  await sequelize.transaction(async (transaction) => {
+    const q = (sql: string, bind: unknown[] = []) => sequelize.query(sql, { bind, transaction, type: QueryTypes.SELECT });
+    let lockName = "";
+    if (dialect === "pg") {
+      // Transaction-scoped: released by COMMIT or ROLLBACK, so a failed step can never leak it.
+      await q("SELECT pg_advisory_xact_lock($1)", [LOCK_KEY]);
+    } else {
+      const [db] = (await q("SELECT DATABASE() AS db")) as Array<{ db: string }>;
+      lockName = `heat-collector:migrate:${db?.db ?? ""}`.slice(0, 64);
+      const [got] = (await q("SELECT GET_LOCK($1, 120) AS ok", [lockName])) as Array<{ ok: number | null }>;
+      if (Number(got?.ok) !== 1) throw new SequelizeStorageError("migration_failed", "Timed out waiting for the migration lock.");
+    }
+    try {
+      const qi = sequelize.getQueryInterface();
+      await qi.createTable(
+        "hc_migrations",
+        { version: req(INTEGER, { primaryKey: true }), name: req(types.text), applied_at: req(BIGINT) },
+        { transaction },
+      );
+      const done = new Set(((await q("SELECT version FROM hc_migrations")) as Array<{ version: number }>).map((r) => Number(r.version)));
+      for (const m of MIGRATIONS) {
+        if (done.has(m.version)) continue;
+        await m.up({ qi, dialect, types, transaction });
+        await sequelize.query("INSERT INTO hc_migrations (version, name, applied_at) VALUES ($1, $2, $3)", {
+          bind: [m.version, m.name, Date.now()],
+          transaction,
+          type: QueryTypes.INSERT,
+        });
+        applied.push(m.version);
+      }
+    } finally {
+      if (dialect === "mysql") await q("SELECT RELEASE_LOCK($1) AS released", [lockName]);
+    }
+  });
+  return applied;
+}

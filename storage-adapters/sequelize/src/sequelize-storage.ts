@@ -1,0 +1,220 @@
+import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
+import {
+  DAY_MS,
+  HOUR_MS,
+  type EventFilter,
+  type EventType,
+  type PageRequest,
+  type ProjectRecord,
+  type RollupCellRow,
+  type RollupFilter,
+  type RollupSummaryRow,
+  type SecretKind,
+  type SecretRecord,
+  type SessionFilter,
+  type SessionRecord,
+  type StorageAdapter,
+  type StoredEvent,
+  type WriteBatch,
+  type WriteResult,
+} from "@m-software-engineering/heat-collector-kernel";
+import { connect, type ConnectOptions, type Dialect } from "./connect";
+import { runMigrations } from "./migrations";
+import { num, toEvent, toProject, toSecret, toSession, type Row } from "./rows";
+import { Binds, eventWhere, pageClause, rollupWhere } from "./sql";
+import { writeInTransaction } from "./writes";
+
+export type SequelizeStorageOptions = ConnectOptions & {
+  /** Times a batch is retried after a deadlock or serialization failure (all or nothing). Default 4. */
+  deadlockRetries?: number;
+};
+
+const SCAN_PAGE = 2000;
+const int = (v: number) => Math.max(0, Math.floor(v));
+
+/** Deadlock (PG 40P01, MySQL 1213), serialization failure (40001) or lock wait timeout (1205). */
+function isRetryable(err: unknown): boolean {
+  const parent = (err as { parent?: { code?: unknown; errno?: unknown } } | null)?.parent;
+  return parent?.code === "40P01" || parent?.code === "40001" || parent?.errno === 1213 || parent?.errno === 1205;
+}
+
+/**
+ * PostgreSQL and MySQL/MariaDB storage on Sequelize 6. Each ingest batch is one transaction:
+ * bulk, idempotent event insert, session upsert, and the heat rollup grown by exactly
+ * rollupFor(new events). Reads aggregate in the database; raw SQL because the upserts and the
+ * grid division differ per dialect.
+ */
+export class SequelizeStorage implements StorageAdapter {
+  readonly name: string;
+  readonly dialect: Dialect;
+  readonly sequelize: Sequelize;
+  private readonly retries: number;
+  private closed = false;
+
+  constructor(options: SequelizeStorageOptions) {
+    this.sequelize = connect(options);
+    this.dialect = options.dialect;
+    this.name = `sequelize-${options.dialect}`;
+    this.retries = options.deadlockRetries ?? 4;
+  }
+
+  private select(sql: string, bind: unknown[], transaction?: Transaction): Promise<Row[]> {
+    return this.sequelize.query<Row>(sql, { bind, type: QueryTypes.SELECT, ...(transaction && { transaction }) });
+  }
+
+  /** Rows changed by an UPDATE or DELETE. */
+  private async affected(sql: string, bind: unknown[], transaction?: Transaction): Promise<number> {
+    const n: unknown = await this.sequelize.query(sql, { bind, type: QueryTypes.BULKDELETE, ...(transaction && { transaction }) });
+    return num(n ?? 0);
+  }
+
+  private get div(): string {
+    return this.dialect === "pg" ? "/" : "DIV";
+  }
+
+  async migrate(): Promise<void> {
+    await runMigrations(this.sequelize, this.dialect);
+  }
+
+  async writeBatch(batch: WriteBatch): Promise<WriteResult> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.sequelize.transaction((t) => writeInTransaction(this.sequelize, this.dialect, t, batch));
+      } catch (err) {
+        if (attempt >= this.retries || !isRetryable(err)) throw err;
+      }
+    }
+  }
+
+  async rollupSummary(filter: RollupFilter): Promise<RollupSummaryRow[]> {
+    const b = new Binds();
+    const where = rollupWhere(b, filter);
+    const rows = await this.select(
+      `SELECT bucket, type, SUM(n) AS n, MAX(gy) AS max_gy FROM heat_rollup WHERE ${where} GROUP BY bucket, type ORDER BY bucket, type`,
+      b.values,
+    );
+    return rows.map((r) => ({ bucket: String(r.bucket), type: String(r.type) as EventType, n: num(r.n), maxGy: num(r.max_gy) }));
+  }
+
+  async rollupCells(filter: RollupFilter & { bucket: string; cellFactor: number }): Promise<RollupCellRow[]> {
+    const b = new Binds();
+    const where = rollupWhere(b, filter);
+    const k = Math.max(1, Math.floor(filter.cellFactor));
+    const rows = await this.select(
+      `SELECT type, CASE WHEN type = 'scroll' THEN 0 ELSE gx ${this.div} ${k} END AS cx, CASE WHEN type = 'scroll' THEN gy ELSE gy ${this.div} ${k} END AS cy, SUM(n) AS n
+       FROM heat_rollup WHERE ${where} AND bucket = ${b.add(filter.bucket)} GROUP BY type, cx, cy`,
+      b.values,
+    );
+    return rows.map((r) => ({ type: String(r.type) as EventType, cx: num(r.cx), cy: num(r.cy), n: num(r.n) }));
+  }
+
+  async *scanEvents(filter: EventFilter): AsyncIterable<StoredEvent> {
+    // Keyset pages on (ts, event_id): no cursor held open between pages.
+    let after: [number, string] | null = null;
+    for (;;) {
+      const b = new Binds();
+      let where = eventWhere(b, filter);
+      if (after) where += ` AND (ts > ${b.add(after[0])} OR (ts = ${b.add(after[0])} AND event_id > ${b.add(after[1])}))`;
+      const rows = await this.select(`SELECT * FROM events WHERE ${where} ORDER BY ts, event_id LIMIT ${SCAN_PAGE}`, b.values);
+      const events = rows.map(toEvent);
+      yield* events;
+      if (events.length < SCAN_PAGE) return;
+      const last = events[events.length - 1]!;
+      after = [last.ts, last.eventId];
+    }
+  }
+
+  async listEvents(filter: EventFilter, page: PageRequest): Promise<StoredEvent[]> {
+    const b = new Binds();
+    const where = eventWhere(b, filter);
+    return (await this.select(`SELECT * FROM events WHERE ${where} ORDER BY ts, event_id LIMIT ${int(page.limit)} OFFSET ${int(page.offset)}`, b.values)).map(toEvent);
+  }
+
+  async listSessions(filter: SessionFilter, page: PageRequest): Promise<SessionRecord[]> {
+    const b = new Binds();
+    const clauses = [`s.project_id = ${b.add(filter.projectId)}`];
+    if (filter.userId !== undefined) clauses.push(`s.user_id = ${b.add(filter.userId)}`);
+    if (filter.fromTs !== undefined) clauses.push(`s.last_seen_at >= ${b.add(filter.fromTs)}`);
+    if (filter.toTs !== undefined) clauses.push(`s.started_at <= ${b.add(filter.toTs)}`);
+    if (filter.page !== undefined) {
+      clauses.push(`EXISTS (SELECT 1 FROM events e WHERE e.project_id = s.project_id AND e.session_id = s.session_id AND ${pageClause(b, filter.page, "e.")})`);
+    }
+    const rows = await this.select(
+      `SELECT s.* FROM sessions s WHERE ${clauses.join(" AND ")} ORDER BY s.last_seen_at DESC, s.session_id LIMIT ${int(page.limit)} OFFSET ${int(page.offset)}`,
+      b.values,
+    );
+    return rows.map(toSession);
+  }
+
+  async findSessions(sessionId: string, projectId?: string): Promise<SessionRecord[]> {
+    const rows =
+      projectId === undefined
+        ? await this.select("SELECT * FROM sessions WHERE session_id = $1 ORDER BY project_id", [sessionId])
+        : await this.select("SELECT * FROM sessions WHERE session_id = $1 AND project_id = $2", [sessionId, projectId]);
+    return rows.map(toSession);
+  }
+
+  async upsertProject(p: ProjectRecord): Promise<void> {
+    const merge =
+      this.dialect === "pg"
+        ? "ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, allowed_origins = EXCLUDED.allowed_origins"
+        : "ON DUPLICATE KEY UPDATE name = VALUES(name), allowed_origins = VALUES(allowed_origins)";
+    await this.sequelize.query(`INSERT INTO projects (id, name, allowed_origins, created_at) VALUES ($1, $2, $3, $4) ${merge}`, {
+      bind: [p.id, p.name, JSON.stringify(p.allowedOrigins), p.createdAt],
+      type: QueryTypes.INSERT,
+    });
+  }
+
+  async getProject(id: string): Promise<ProjectRecord | null> {
+    const [r] = await this.select("SELECT * FROM projects WHERE id = $1", [id]);
+    return r ? toProject(r) : null;
+  }
+
+  async listProjects(): Promise<ProjectRecord[]> {
+    return (await this.select("SELECT * FROM projects ORDER BY id", [])).map(toProject);
+  }
+
+  async addSecret(s: SecretRecord): Promise<void> {
+    const merge = this.dialect === "pg" ? "ON CONFLICT (hash) DO NOTHING" : "ON DUPLICATE KEY UPDATE hash = hash";
+    await this.sequelize.query(`INSERT INTO project_secrets (hash, project_id, kind, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5) ${merge}`, {
+      bind: [s.hash, s.projectId, s.kind, s.createdAt, s.revokedAt],
+      type: QueryTypes.INSERT,
+    });
+  }
+
+  async findSecret(hash: string, kind: SecretKind): Promise<SecretRecord | null> {
+    const [r] = await this.select("SELECT * FROM project_secrets WHERE hash = $1 AND kind = $2", [hash, kind]);
+    return r ? toSecret(r) : null;
+  }
+
+  async listSecrets(projectId: string): Promise<SecretRecord[]> {
+    return (await this.select("SELECT * FROM project_secrets WHERE project_id = $1 ORDER BY created_at, hash", [projectId])).map(toSecret);
+  }
+
+  async revokeSecret(hash: string, revokedAt: number): Promise<boolean> {
+    return (await this.affected("UPDATE project_secrets SET revoked_at = $1 WHERE hash = $2 AND revoked_at IS NULL", [revokedAt, hash])) === 1;
+  }
+
+  async eraseUser(projectId: string, userId: string): Promise<{ events: number; sessions: number }> {
+    return this.sequelize.transaction(async (t) => ({
+      events: await this.affected("DELETE FROM events WHERE project_id = $1 AND user_id = $2", [projectId, userId], t),
+      sessions: await this.affected("DELETE FROM sessions WHERE project_id = $1 AND user_id = $2", [projectId, userId], t),
+    }));
+  }
+
+  async purgeBefore(beforeTs: number): Promise<{ events: number; sessions: number }> {
+    return this.sequelize.transaction(async (t) => {
+      await this.affected("DELETE FROM heat_rollup WHERE (span = 'h' AND t < $1) OR (span = 'd' AND t < $2)", [Math.floor(beforeTs / HOUR_MS), Math.floor(beforeTs / DAY_MS)], t);
+      return {
+        events: await this.affected("DELETE FROM events WHERE ts < $1", [beforeTs], t),
+        sessions: await this.affected("DELETE FROM sessions WHERE last_seen_at < $1", [beforeTs], t),
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.sequelize.close();
+  }
+}

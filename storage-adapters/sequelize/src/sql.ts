@@ -1,0 +1,51 @@
+import { createHash } from "node:crypto";
+import type { EventFilter, RollupFilter } from "@m-software-engineering/heat-collector-kernel";
+
+export type Param = string | number | null;
+
+/** Collects bind parameters and hands out their `$n` placeholders (Sequelize maps them to `?` on MySQL). */
+export class Binds {
+  readonly values: Param[] = [];
+  add(v: Param): string {
+    this.values.push(v);
+    return `$${this.values.length}`;
+  }
+  list(vs: readonly Param[]): string {
+    return vs.map((v) => this.add(v)).join(", ");
+  }
+}
+
+/** Index key for a page: pages are too long to index, so rows carry their SHA-256 as well. */
+export const pageHash = (page: string): string => createHash("sha256").update(page, "utf8").digest("hex");
+
+/** Page equality that can use the page_hash indexes and stays exact. */
+export function pageClause(b: Binds, page: string, alias = ""): string {
+  return `${alias}page_hash = ${b.add(pageHash(page))} AND ${alias}page = ${b.add(page)}`;
+}
+
+export function rollupWhere(b: Binds, f: RollupFilter): string {
+  let sql = `project_id = ${b.add(f.projectId)}`;
+  if (f.page !== undefined) sql += ` AND ${pageClause(b, f.page)}`;
+  sql += ` AND type IN (${b.list(f.types)})`;
+  sql += ` AND (${f.ranges.map((r) => `(span = ${b.add(r.span)} AND t BETWEEN ${b.add(r.from)} AND ${b.add(r.to)})`).join(" OR ")})`;
+  return sql;
+}
+
+export function eventWhere(b: Binds, f: EventFilter): string {
+  const clauses = [`project_id = ${b.add(f.projectId)}`];
+  if (f.sessionId !== undefined) clauses.push(`session_id = ${b.add(f.sessionId)}`);
+  if (f.userId !== undefined) clauses.push(`user_id = ${b.add(f.userId)}`);
+  if (f.page !== undefined) clauses.push(pageClause(b, f.page));
+  if (f.types) clauses.push(`type IN (${b.list(f.types)})`);
+  if (f.fromTs !== undefined) clauses.push(`ts >= ${b.add(f.fromTs)}`);
+  if (f.toTs !== undefined) clauses.push(`ts <= ${b.add(f.toTs)}`);
+  return clauses.join(" AND ");
+}
+
+/** Splits rows so that no statement binds more than `maxParams` values (PostgreSQL: 65535). */
+export function chunks<T>(rows: readonly T[], paramsPerRow: number, maxParams = 30_000): T[][] {
+  const size = Math.max(1, Math.floor(maxParams / paramsPerRow));
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+}
