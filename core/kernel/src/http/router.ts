@@ -57,6 +57,7 @@ export function renderRouter(kernel: Kernel): Router {
     const id = typeof inbound === "string" && INBOUND_ID.test(inbound) ? inbound : randomUUID();
     res.locals.requestId = id;
     res.setHeader("X-Request-Id", id);
+    res.setHeader("X-Content-Type-Options", "nosniff");
     next();
   });
 

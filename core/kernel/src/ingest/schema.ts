@@ -138,6 +138,27 @@ function depthExceeds(value: unknown, limit: number): boolean {
   return false;
 }
 
+/** NUL and unpaired surrogates: valid JSON escapes that no database text type stores faithfully. */
+const UNSAFE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Path of the first string (value or key) holding unsafe text, walked iteratively. */
+function unsafeTextAt(value: unknown): string | null {
+  const stack: Array<[unknown, string]> = [[value, ""]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === "string") {
+      if (UNSAFE_TEXT.test(v)) return path || "/";
+      continue;
+    }
+    if (v === null || typeof v !== "object") continue;
+    for (const [k, child] of Object.entries(v)) {
+      if (UNSAFE_TEXT.test(k)) return `${path}/${k.replace(/[\u0000-\u001f\ud800-\udfff]/g, "?")}`;
+      stack.push([child, `${path}/${k}`]);
+    }
+  }
+  return null;
+}
+
 function issuesFrom(errors: ErrorObject[] | null | undefined): PayloadIssue[] {
   return (errors ?? []).slice(0, 10).map((e) => ({ path: e.instancePath || "/", message: e.message ?? "invalid" }));
 }
@@ -149,6 +170,8 @@ export function createPayloadValidator(limits: PayloadLimits = DEFAULT_PAYLOAD_L
   return (body) => {
     if (!validate(body)) return { ok: false, issues: issuesFrom(validate.errors) };
     const payload = body;
+    const unsafe = unsafeTextAt(payload);
+    if (unsafe !== null) return { ok: false, issues: [{ path: unsafe, message: "must not contain NUL or unpaired surrogate characters" }] };
     if (payload.user?.traits && depthExceeds(payload.user.traits, limits.maxObjectDepth)) {
       return { ok: false, issues: [{ path: "/user/traits", message: `must not nest deeper than ${limits.maxObjectDepth}` }] };
     }
@@ -160,6 +183,10 @@ export function createPayloadValidator(limits: PayloadLimits = DEFAULT_PAYLOAD_L
       if (e.type === "custom" && e.props && depthExceeds(e.props, limits.maxObjectDepth)) {
         return { ok: false, issues: [{ path: `/events/${i}/props`, message: `must not nest deeper than ${limits.maxObjectDepth}` }] };
       }
+    }
+    // Bounds unknown extra fields too (payload → events → event is 3 levels).
+    if (depthExceeds(payload, limits.maxObjectDepth + 3)) {
+      return { ok: false, issues: [{ path: "/", message: `must not nest deeper than ${limits.maxObjectDepth + 3}` }] };
     }
     return { ok: true, payload };
   };

@@ -18,11 +18,8 @@ export function bucketOf(e: IngestEvent): string {
 }
 
 function dataOf(e: IngestEvent): JsonObject {
-  const data: JsonObject = {};
-  for (const [k, v] of Object.entries(e)) {
-    if (!COLUMN_KEYS.has(k) && v !== undefined) data[k] = v as JsonObject[string];
-  }
-  return data;
+  // fromEntries defines own properties, so a "__proto__" key stays data instead of a prototype.
+  return Object.fromEntries(Object.entries(e).filter(([k, v]) => !COLUMN_KEYS.has(k) && v !== undefined)) as JsonObject;
 }
 
 /**
