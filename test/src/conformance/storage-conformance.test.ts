@@ -1,0 +1,162 @@
+import { expect } from "chai";
+import request from "supertest";
+import type { Express } from "express";
+import type { IngestPayload } from "@m-software-engineering/heat-collector";
+import { PROJECT, startCollector, type TestCollector } from "../helpers/collector";
+import { requireService } from "../helpers/services";
+import { buildScenario, READS } from "./scenario";
+import { TARGETS, type Store } from "./stores";
+
+interface Reply {
+  status: number;
+  body: unknown;
+}
+
+/** Where two JSON values first differ ("body.events[3].ts: 1 vs 2"), or null. */
+function firstDifference(a: unknown, b: unknown, at = "$"): string | null {
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) {
+    return Object.is(a, b) ? null : `${at}: ${JSON.stringify(a)?.slice(0, 120)} vs ${JSON.stringify(b)?.slice(0, 120)}`;
+  }
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  for (const k of keys) {
+    const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${at}.${k}`);
+    if (d) return d;
+  }
+  return null;
+}
+
+/** Responses to READS per store, compared once every store has run. */
+const snapshots = new Map<string, Record<string, Reply>>();
+
+const ingest = (app: Express, payload: IngestPayload) =>
+  request(app).post("/ingest").set("x-project-key", PROJECT.key).set("content-type", "application/json").send(JSON.stringify(payload));
+
+async function read(app: Express, url: string): Promise<Reply> {
+  const res = await request(app).get(url);
+  return { status: res.status, body: res.body as unknown };
+}
+
+for (const target of TARGETS) {
+  describe(`storage conformance: ${target.name}`, function () {
+    let store: Store | undefined;
+    const { batches, orderingBatch, concurrentBatches, retryBatch, failingBatch } = buildScenario();
+
+    before(async function () {
+      if (target.service) await requireService(this, target.service.name, target.service.probe);
+      store = await target.setUp();
+    });
+    after(async () => {
+      await store?.tearDown();
+    });
+
+    it("migrates from two adapters at once, each step once, and again as a no-op", async () => {
+      const [a, b] = [store!.adapter(), store!.adapter()];
+      try {
+        await Promise.all([a.migrate(), b.migrate()]);
+        await a.migrate();
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+      const versions = (await store!.query("SELECT version FROM hc_migrations ORDER BY version")).map((r) => Number(r.version));
+      expect(versions).to.have.length.greaterThan(0);
+      expect(new Set(versions).size).to.equal(versions.length);
+      expect(await store!.query("SELECT COUNT(*) AS n FROM events")).to.have.length(1);
+    });
+
+    describe("through the HTTP API", () => {
+      let c: TestCollector;
+      before(async () => {
+        c = await startCollector({ storage: store!.adapter() });
+      });
+      after(() => c?.close());
+
+      it("stores sequential batches (every event type, unicode and 2048-char pages, 4096-char selectors, ts beyond 2^32)", async () => {
+        for (const batch of batches) {
+          const res = await ingest(c.app, batch).expect(200);
+          expect(res.body).to.include({ accepted: batch.events.length, stored: batch.events.length, duplicates: 0 });
+        }
+        const res = await ingest(c.app, orderingBatch()).expect(200);
+        expect(res.body).to.include({ stored: 7, duplicates: 0 });
+      });
+
+      it("keeps every event of concurrent batches for one session", async () => {
+        const batches = concurrentBatches(8, 25);
+        const replies = await Promise.all(batches.map((b) => ingest(c.app, b)));
+        for (const r of replies) expect(r.status).to.equal(200);
+        expect(replies.reduce((n, r) => n + (r.body as { stored: number }).stored, 0)).to.equal(200);
+        const detail = await request(c.app).get(`/api/sessions/conf-c-session?projectId=${PROJECT.id}&limit=1`).expect(200);
+        expect(detail.body.session).to.include({ eventCount: 200 });
+        const heat = await request(c.app).get(`/api/projects/${PROJECT.id}/heatmap?path=/burst`).expect(200);
+        expect(heat.body.meta.total).to.equal(200);
+      });
+
+      it("stores a batch re-sent concurrently exactly once, and counts it once in the heatmap", async () => {
+        const replies = await Promise.all(Array.from({ length: 6 }, () => ingest(c.app, retryBatch)));
+        for (const r of replies) expect(r.status).to.equal(200);
+        const sum = (k: "stored" | "duplicates") => replies.reduce((n, r) => n + (r.body as Record<typeof k, number>)[k], 0);
+        expect(sum("stored")).to.equal(40);
+        expect(sum("duplicates")).to.equal(200);
+        const events = await request(c.app).get(`/api/projects/${PROJECT.id}/events?path=/retry&limit=1000`).expect(200);
+        expect(events.body.events).to.have.length(40);
+        // 30 clicks and 10 moves of 2 points each.
+        const heat = await request(c.app).get(`/api/projects/${PROJECT.id}/heatmap?type=all&path=/retry`).expect(200);
+        expect(heat.body.meta.typeBreakdown).to.deep.equal({ click: 30, move: 20 });
+        const sessions = await request(c.app).get(`/api/projects/${PROJECT.id}/sessions?userId=user-3`).expect(200);
+        expect(sessions.body.sessions[0]).to.include({ eventCount: 40 });
+      });
+
+      it("recognises a re-sent batch later on", async () => {
+        const res = await ingest(c.app, batches[0]!).expect(200);
+        expect(res.body).to.include({ stored: 0, duplicates: batches[0]!.events.length });
+      });
+
+      it("leaves nothing behind when a batch fails half-way (a trigger refuses its second session)", async () => {
+        for (const sql of store!.failTrigger) await store!.query(sql);
+        const before = await Promise.all([read(c.app, READS["events all"]!), read(c.app, READS["heatmap all"]!), read(c.app, READS["sessions all"]!)]);
+        const { failing, good } = failingBatch();
+        const res = await ingest(c.app, failing);
+        expect(res.status).to.equal(503);
+        expect(res.body).to.include({ error: "storage unavailable" });
+        const after = await Promise.all([read(c.app, READS["events all"]!), read(c.app, READS["heatmap all"]!), read(c.app, READS["sessions all"]!)]);
+        expect(after).to.deep.equal(before);
+        // The events of the good session were rolled back too: they store now, as new.
+        const retry = await ingest(c.app, good).expect(200);
+        expect(retry.body).to.include({ stored: 2, duplicates: 0 });
+      });
+
+      it("answers every read (snapshot for the cross-store comparison)", async () => {
+        const replies: Record<string, Reply> = {};
+        for (const [name, url] of Object.entries(READS)) {
+          replies[name] = await read(c.app, url);
+          expect(replies[name]!.status, `${name}: ${JSON.stringify(replies[name]!.body)}`).to.equal(200);
+        }
+        const all = replies["events all"]!.body as { events: Array<{ ts: number; selector?: string }> };
+        expect(all.events.some((e) => e.ts > 2 ** 32 * 1000)).to.equal(true);
+        expect(all.events.some((e) => e.selector?.length === 4096)).to.equal(true);
+        expect((replies["events ordering"]!.body as { events: Array<{ eventId: string }> }).events.map((e) => e.eventId)).to.deep.equal(
+          ["ord-B", "ord-Z", "ord-a", "ord-a ", "ord-b", "ord-ä", "ord-é"],
+        );
+        const total = (name: string) => (replies[name]!.body as { meta: { total: number } }).meta.total;
+        for (const name of ["heatmap unicode page", "heatmap long page", "heatmap partial hours", "heatmap beyond 2^32", "heatmap far future"]) {
+          expect(total(name), name).to.be.greaterThan(0);
+        }
+        snapshots.set(target.name, replies);
+      });
+    });
+  });
+}
+
+describe("storage conformance: identical API responses on every store", function () {
+  const reference = TARGETS[0]!.name;
+  for (const name of Object.keys(READS)) {
+    it(name, function () {
+      const ref = snapshots.get(reference);
+      const others = [...snapshots.entries()].filter(([store]) => store !== reference);
+      if (!ref || others.length === 0) this.skip(); // a store suite was skipped (it says why)
+      for (const [store, replies] of others) {
+        expect(firstDifference(replies[name], ref![name]), `${store} vs ${reference}`).to.equal(null);
+        expect(JSON.stringify(replies[name])).to.equal(JSON.stringify(ref![name])); // key order too
+      }
+    });
+  }
+});
