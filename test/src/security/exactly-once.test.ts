@@ -2,13 +2,14 @@ import { expect } from "chai";
 import request from "supertest";
 import { SdkSession } from "../helpers/sdk";
 import { PROJECT, startCollector, type TestCollector } from "../helpers/collector";
+import { onEveryStore } from "./on-every-store";
 
-describe("exactly once (SQLite): concurrent retries of the same batch", () => {
+onEveryStore("exactly once: concurrent retries of the same batch", (adapter) => {
   let c: TestCollector;
   before(async () => {
-    c = await startCollector();
+    c = await startCollector({ storage: adapter() });
   });
-  after(() => c.close());
+  after(() => c?.close());
 
   it("stores each event once; replies add up to one store and N-1 duplicates", async () => {
     const s = new SdkSession("once");

@@ -4,17 +4,18 @@ import request from "supertest";
 import type { IngestEvent } from "@m-software-engineering/heat-collector";
 import { SdkSession } from "../helpers/sdk";
 import { PROJECT, startCollector, type TestCollector } from "../helpers/collector";
+import { onEveryStore } from "./on-every-store";
 
 /**
  * Property: whatever is thrown at /ingest, the answer is never a 5xx, and the stored events are
  * exactly the union of the events of accepted batches (minus privacy drops), each stored once.
  */
-describe("property (fast-check): /ingest never 5xx, stores exactly the accepted events", () => {
+onEveryStore("property (fast-check): /ingest never 5xx, stores exactly the accepted events", (adapter) => {
   let c: TestCollector;
   before(async () => {
-    c = await startCollector({ ingestion: { rateLimit: false, maxBodyBytes: 200_000 } });
+    c = await startCollector({ storage: adapter(), ingestion: { rateLimit: false, maxBodyBytes: 200_000 } });
   });
-  after(() => c.close());
+  after(() => c?.close());
 
   const s = new SdkSession("prop");
   // A small id pool so that batches overlap and retries happen.
@@ -59,7 +60,7 @@ describe("property (fast-check): /ingest never 5xx, stores exactly the accepted 
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 5 }) },
   );
 
-  it("holds over 300 generated requests", async () => {
+  it("holds over 200 generated requests", async () => {
     const accepted = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(body, async (payload) => {
@@ -73,7 +74,7 @@ describe("property (fast-check): /ingest never 5xx, stores exactly the accepted 
           }
         }
       }),
-      { numRuns: 300, seed: 20261127 },
+      { numRuns: 200, seed: 20261127 },
     );
     const stored = await request(c.app).get(`/api/projects/${PROJECT.id}/events?limit=1000`).expect(200);
     const ids = stored.body.events.map((e: { eventId: string }) => e.eventId).sort();
