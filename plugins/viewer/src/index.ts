@@ -34,6 +34,10 @@ export function viewer(options: ViewerOptions = {}): CollectorPlugin {
           res.setHeader("Referrer-Policy", "no-referrer");
           next();
         });
+        // Where the page finds the query APIs: the router's own mount point in the host app.
+        router.get(`${mount}/config.json`, (req, res) => {
+          res.json({ apiBase: req.baseUrl });
+        });
         router.use(mount, express.static(VIEWER_STATIC_DIR, { index: "index.html", redirect: false, fallthrough: true }));
       });
     },

@@ -19,7 +19,14 @@ function listen(app: express.Express, port: number): Promise<Server> {
 }
 
 /** A collector on a real port (0: any free one) over the SQLite file `file`. */
-export async function startLiveCollector(opts: { file: string; port?: number; projects: ProjectDefinition[]; plugins?: CollectorPlugin[] }): Promise<LiveCollector> {
+export async function startLiveCollector(opts: {
+  file: string;
+  port?: number;
+  projects: ProjectDefinition[];
+  plugins?: CollectorPlugin[];
+  /** false opens reads; by default they need the project's read tokens. */
+  queryAuth?: false;
+}): Promise<LiveCollector> {
   const collector = await createCollector({
     db: { dialect: "sqlite", file: opts.file },
     auth: { mode: "projectKey" },
@@ -27,6 +34,7 @@ export async function startLiveCollector(opts: { file: string; port?: number; pr
     ingestion: { rateLimit: false },
     projects: opts.projects,
     ...(opts.plugins && { plugins: opts.plugins }),
+    ...(opts.queryAuth === false && { queryAuth: false as const }),
   });
   const app = express();
   app.use(collector.router);
