@@ -19,13 +19,15 @@ async function main(): Promise<void> {
     logging: { level: (process.env.LOG_LEVEL as LogLevel | undefined) ?? "info" },
   });
 
-  // The key is stored hashed; its clear value is kept beside the database for this demo only.
-  let demoKey: string | undefined = existsSync(demoFile) ? (JSON.parse(readFileSync(demoFile, "utf8")) as { key: string }).key : undefined;
-  if (!demoKey || !(await collector.projects.get(DEMO_PROJECT))) {
-    demoKey = generateSecret("ingest");
-    await collector.projects.register({ id: DEMO_PROJECT, name: "Demo", key: demoKey });
-    writeFileSync(demoFile, JSON.stringify({ projectId: DEMO_PROJECT, key: demoKey }, null, 2), { mode: 0o600 });
+  // Secrets are stored hashed; their clear values are kept beside the database for this demo only.
+  type Demo = { projectId: string; key: string; readToken: string };
+  let demo: Demo | undefined = existsSync(demoFile) ? (JSON.parse(readFileSync(demoFile, "utf8")) as Demo) : undefined;
+  if (!demo?.readToken || !(await collector.projects.get(DEMO_PROJECT))) {
+    demo = { projectId: DEMO_PROJECT, key: generateSecret("ingest"), readToken: generateSecret("read") };
+    await collector.projects.register({ id: DEMO_PROJECT, name: "Demo", key: demo.key, readTokens: [demo.readToken] });
+    writeFileSync(demoFile, JSON.stringify(demo, null, 2), { mode: 0o600 });
   }
+  const { key: demoKey, readToken } = demo;
 
   const app = express();
   app.use(collector.router);
@@ -40,10 +42,11 @@ async function main(): Promise<void> {
     console.log(`heat-collector listening on ${base} (SQLite file ${file})`);
     console.log(`demo project id:  ${DEMO_PROJECT}`);
     console.log(`demo project key: ${demoKey}`);
+    console.log(`demo read token:  ${readToken}`);
     console.log("send an event:");
     console.log(`  curl -s -X POST ${base}/ingest -H 'content-type: application/json' -H 'x-project-key: ${demoKey}' -d '${body}'`);
     console.log("read the click heatmap:");
-    console.log(`  curl -s '${base}/api/projects/${DEMO_PROJECT}/heatmap?type=click'`);
+    console.log(`  curl -s -H 'authorization: Bearer ${readToken}' '${base}/api/projects/${DEMO_PROJECT}/heatmap?type=click'`);
   });
 
   const stop = () => {
