@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import express from "express";
 import { createCollector, generateSecret, type LogLevel } from "@m-software-engineering/heat-collector";
+import { viewer } from "@m-software-engineering/heat-collector-viewer";
 
 const port = Number(process.env.PORT ?? 3000);
 const file = process.env.SQLITE_FILE ?? "./heat-collector.db";
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
     auth: { mode: "projectKey" },
     autoMigrate: true,
     logging: { level: (process.env.LOG_LEVEL as LogLevel | undefined) ?? "info" },
+    plugins: [viewer()],
   });
 
   // Secrets are stored hashed; their clear values are kept beside the database for this demo only.
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
     console.log(`  curl -s -X POST ${base}/ingest -H 'content-type: application/json' -H 'x-project-key: ${demoKey}' -d '${body}'`);
     console.log("read the click heatmap:");
     console.log(`  curl -s -H 'authorization: Bearer ${readToken}' '${base}/api/projects/${DEMO_PROJECT}/heatmap?type=click'`);
+    console.log(`look at it: ${base}/viewer/#project=${DEMO_PROJECT}&token=${readToken}`);
   });
 
   const stop = () => {
