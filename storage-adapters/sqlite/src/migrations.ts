@@ -75,4 +75,25 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       INSERT INTO heat_rollup_state (id, last_seq) VALUES (1, 0);
     `,
   },
+  {
+    version: 2,
+    name: "heat rollup summary",
+    // Per (page, bucket, type, hour/day) totals and deepest row, kept beside the cell rollup: the
+    // heatmap summary then reads hundreds of rows instead of aggregating every cell row.
+    sql: `
+      CREATE TABLE heat_rollup_summary (
+        project_id TEXT NOT NULL,
+        page TEXT NOT NULL,
+        bucket TEXT NOT NULL,
+        type TEXT NOT NULL,
+        span TEXT NOT NULL,
+        t INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        max_gy INTEGER NOT NULL,
+        PRIMARY KEY (project_id, page, bucket, type, span, t)
+      ) WITHOUT ROWID;
+      INSERT INTO heat_rollup_summary (project_id, page, bucket, type, span, t, n, max_gy)
+        SELECT project_id, page, bucket, type, span, t, SUM(n), MAX(gy) FROM heat_rollup GROUP BY project_id, page, bucket, type, span, t;
+    `,
+  },
 ];

@@ -9,6 +9,7 @@ import {
   type PageRequest,
   type ProjectRecord,
   type RollupCellRow,
+  type RollupDelta,
   type RollupFilter,
   type RollupSummaryRow,
   type SecretKind,
@@ -226,7 +227,21 @@ export class SqliteStorage implements StorageAdapter {
       `INSERT INTO heat_rollup (project_id, page, bucket, type, span, t, gx, gy, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (project_id, page, bucket, type, span, t, gx, gy) DO UPDATE SET n = n + excluded.n`,
     );
-    for (const d of rollupFor(rows.map(toEvent))) upsert.run(d.projectId, d.page, d.bucket, d.type, d.span, d.t, d.gx, d.gy, d.n);
+    const summary = this.stmt(
+      `INSERT INTO heat_rollup_summary (project_id, page, bucket, type, span, t, n, max_gy) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (project_id, page, bucket, type, span, t) DO UPDATE SET n = n + excluded.n, max_gy = MAX(max_gy, excluded.max_gy)`,
+    );
+    const totals = new Map<string, RollupDelta>();
+    for (const d of rollupFor(rows.map(toEvent))) {
+      upsert.run(d.projectId, d.page, d.bucket, d.type, d.span, d.t, d.gx, d.gy, d.n);
+      const key = `${d.projectId}\u0000${d.page}\u0000${d.bucket}\u0000${d.type}\u0000${d.span}${d.t}`;
+      const s = totals.get(key);
+      if (s) {
+        s.n += d.n;
+        s.gy = Math.max(s.gy, d.gy);
+      } else totals.set(key, { ...d });
+    }
+    for (const s of totals.values()) summary.run(s.projectId, s.page, s.bucket, s.type, s.span, s.t, s.n, s.gy);
     this.stmt("UPDATE heat_rollup_state SET last_seq = ? WHERE id = 1").run(rows[rows.length - 1]!.seq as number);
     return rows.length;
   });
@@ -251,7 +266,7 @@ export class SqliteStorage implements StorageAdapter {
     this.foldRollup();
     const w = rollupWhere(filter);
     return this.stmt(
-      `SELECT bucket, type, SUM(n) AS n, MAX(gy) AS maxGy FROM heat_rollup WHERE ${w.sql} GROUP BY bucket, type ORDER BY bucket, type`,
+      `SELECT bucket, type, SUM(n) AS n, MAX(max_gy) AS maxGy FROM heat_rollup_summary WHERE ${w.sql} GROUP BY bucket, type ORDER BY bucket, type`,
     ).all(...w.params) as RollupSummaryRow[];
   }
 
@@ -371,10 +386,9 @@ export class SqliteStorage implements StorageAdapter {
   }
 
   private readonly purgeTx = this.lazyTx((beforeTs: number) => {
-    this.stmt("DELETE FROM heat_rollup WHERE (span = 'h' AND t < ?) OR (span = 'd' AND t < ?)").run(
-      Math.floor(beforeTs / HOUR_MS),
-      Math.floor(beforeTs / DAY_MS),
-    );
+    for (const table of ["heat_rollup", "heat_rollup_summary"]) {
+      this.stmt(`DELETE FROM ${table} WHERE (span = 'h' AND t < ?) OR (span = 'd' AND t < ?)`).run(Math.floor(beforeTs / HOUR_MS), Math.floor(beforeTs / DAY_MS));
+    }
     return {
       events: this.stmt("DELETE FROM events WHERE ts < ?").run(beforeTs).changes,
       sessions: this.stmt("DELETE FROM sessions WHERE last_seen_at < ?").run(beforeTs).changes,
