@@ -28,11 +28,11 @@ async function ensureIndex(ctx: MigrationContext, table: string, name: string, f
 }
 
 /**
- * Versioned schema: the same logical tables as the SQLite adapter (MIGRATIONS v1 there), minus its
- * rollup cursor (this adapter folds the rollup inside each write transaction) and plus `page_hash`
+ * Versioned schema: the same logical tables as the SQLite adapter (MIGRATIONS v1 there), plus `page_hash`
  * columns, because a 2048-character unicode page is too long to be an index key (PostgreSQL
  * B-tree rows max ~2.7 kB, InnoDB keys 3072 bytes). Reads filter on page_hash AND page, so the
- * hash only narrows; `ingest_tag` (MySQL only) tells a write which event rows it inserted.
+ * hash only narrows; `ingest_tag` (MySQL only) tells a write which event rows it inserted. The
+ * SQLite adapter's rollup cursor is replaced by `heat_rollup_pending` (v2).
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -118,6 +118,33 @@ export const MIGRATIONS: readonly Migration[] = [
         table,
       );
       await ensureIndex(ctx, "heat_rollup", "heat_rollup_project", ["project_id", "span", "t"]);
+    },
+  },
+  {
+    version: 2,
+    name: "heat rollup pending deltas",
+    // Ingest appends its rollup deltas here (no unique key, so concurrent batches never wait on
+    // each other's hot rollup rows); a folder moves them into heat_rollup; reads add both.
+    async up(ctx) {
+      const { qi, types: c, transaction } = ctx;
+      await qi.createTable(
+        "heat_rollup_pending",
+        {
+          id: req(BIGINT, { primaryKey: true, autoIncrement: true }),
+          project_id: req(c.id),
+          page_hash: req(c.hash),
+          page: req(c.text),
+          bucket: req(c.short),
+          type: req(c.short),
+          span: req(c.short),
+          t: req(BIGINT),
+          gx: req(INTEGER),
+          gy: req(INTEGER),
+          n: req(BIGINT),
+        },
+        ctx.dialect === "mysql" ? { engine: "InnoDB", charset: "utf8mb4", transaction } : { transaction },
+      );
+      await ensureIndex(ctx, "heat_rollup_pending", "heat_rollup_pending_project", ["project_id", "span", "t"]);
     },
   },
 ];

@@ -19,6 +19,7 @@ import {
   type WriteResult,
 } from "@m-software-engineering/heat-collector-kernel";
 import { connect, type ConnectOptions, type Dialect } from "./connect";
+import { FOLD_CHUNK, foldOnce } from "./fold";
 import { runMigrations } from "./migrations";
 import { num, toEvent, toProject, toSecret, toSession, type Row } from "./rows";
 import { Binds, eventWhere, pageClause, rollupWhere } from "./sql";
@@ -27,6 +28,10 @@ import { writeInTransaction } from "./writes";
 export type SequelizeStorageOptions = ConnectOptions & {
   /** Times a batch is retried after a deadlock or serialization failure (all or nothing). Default 4. */
   deadlockRetries?: number;
+  /** How often pending rollup deltas are folded into heat_rollup (ms). Default 250. */
+  rollupIntervalMs?: number;
+  /** Receives background fold failures (reads stay exact; the next fold retries). Default console.warn. */
+  onBackgroundError?: (err: unknown) => void;
 };
 
 const SCAN_PAGE = 2000;
@@ -40,9 +45,12 @@ function isRetryable(err: unknown): boolean {
 
 /**
  * PostgreSQL and MySQL/MariaDB storage on Sequelize 6. Each ingest batch is one transaction:
- * bulk, idempotent event insert, session upsert, and the heat rollup grown by exactly
- * rollupFor(new events). Reads aggregate in the database; raw SQL because the upserts and the
- * grid division differ per dialect.
+ * bulk, idempotent event insert, session upsert, and exactly rollupFor(new events) appended to
+ * heat_rollup_pending. A timer folds pending deltas into heat_rollup; rollup reads add both, so
+ * they count every committed event once whether folded or not. Folding outside the ingest
+ * transaction keeps concurrent batches from queueing on hot rollup rows (measured: writers spent
+ * most of their time waiting on them). Reads aggregate in the database; raw SQL because the
+ * upserts and the grid division differ per dialect.
  */
 export class SequelizeStorage implements StorageAdapter {
   readonly name: string;
@@ -50,13 +58,18 @@ export class SequelizeStorage implements StorageAdapter {
   readonly sequelize: Sequelize;
   private readonly retries: number;
   private closed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private folding: Promise<number> | undefined;
 
   constructor(options: SequelizeStorageOptions) {
     this.sequelize = connect(options);
     this.dialect = options.dialect;
     this.name = `sequelize-${options.dialect}`;
     this.retries = options.deadlockRetries ?? 4;
+    this.options = options;
   }
+
+  private readonly options: SequelizeStorageOptions;
 
   private select(sql: string, bind: unknown[], transaction?: Transaction): Promise<Row[]> {
     return this.sequelize.query<Row>(sql, { bind, type: QueryTypes.SELECT, ...(transaction && { transaction }) });
@@ -74,23 +87,55 @@ export class SequelizeStorage implements StorageAdapter {
 
   async migrate(): Promise<void> {
     await runMigrations(this.sequelize, this.dialect);
+    if (!this.timer && !this.closed) {
+      const report = this.options.onBackgroundError ?? ((err: unknown) => console.warn("heat-collector: rollup fold failed", err));
+      this.timer = setInterval(() => this.foldRollup().catch(report), this.options.rollupIntervalMs ?? 250);
+      this.timer.unref();
+    }
   }
 
-  async writeBatch(batch: WriteBatch): Promise<WriteResult> {
+  /** Folds every committed pending rollup delta into heat_rollup; returns how many were folded.
+   * Never needed for correct reads (they add pending deltas); it keeps the pending table small. */
+  foldRollup(): Promise<number> {
+    this.folding ??= (async () => {
+      let total = 0;
+      try {
+        for (let n = FOLD_CHUNK; n === FOLD_CHUNK && !this.closed; ) {
+          n = await this.withRetry(() => foldOnce(this.sequelize, this.dialect));
+          total += n;
+        }
+        return total;
+      } finally {
+        this.folding = undefined;
+      }
+    })();
+    return this.folding;
+  }
+
+  private async withRetry<T>(fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.sequelize.transaction((t) => writeInTransaction(this.sequelize, this.dialect, t, batch));
+        return await fn();
       } catch (err) {
         if (attempt >= this.retries || !isRetryable(err)) throw err;
       }
     }
   }
 
+  async writeBatch(batch: WriteBatch): Promise<WriteResult> {
+    return this.withRetry(() => this.sequelize.transaction((t) => writeInTransaction(this.sequelize, this.dialect, t, batch)));
+  }
+
+  /** heat_rollup plus the deltas not folded yet, filtered alike: one statement, so one snapshot. */
+  private rollupRows(b: Binds, filter: RollupFilter, cols: string, extra = ""): string {
+    const from = (table: string) => `SELECT ${cols} FROM ${table} WHERE ${rollupWhere(b, filter)}${extra}`;
+    return `(${from("heat_rollup")} UNION ALL ${from("heat_rollup_pending")}) r`;
+  }
+
   async rollupSummary(filter: RollupFilter): Promise<RollupSummaryRow[]> {
     const b = new Binds();
-    const where = rollupWhere(b, filter);
     const rows = await this.select(
-      `SELECT bucket, type, SUM(n) AS n, MAX(gy) AS max_gy FROM heat_rollup WHERE ${where} GROUP BY bucket, type ORDER BY bucket, type`,
+      `SELECT bucket, type, SUM(n) AS n, MAX(gy) AS max_gy FROM ${this.rollupRows(b, filter, "bucket, type, gy, n")} GROUP BY bucket, type ORDER BY bucket, type`,
       b.values,
     );
     return rows.map((r) => ({ bucket: String(r.bucket), type: String(r.type) as EventType, n: num(r.n), maxGy: num(r.max_gy) }));
@@ -98,11 +143,11 @@ export class SequelizeStorage implements StorageAdapter {
 
   async rollupCells(filter: RollupFilter & { bucket: string; cellFactor: number }): Promise<RollupCellRow[]> {
     const b = new Binds();
-    const where = rollupWhere(b, filter);
     const k = Math.max(1, Math.floor(filter.cellFactor));
+    const bucket = b.add(filter.bucket);
     const rows = await this.select(
       `SELECT type, CASE WHEN type = 'scroll' THEN 0 ELSE gx ${this.div} ${k} END AS cx, CASE WHEN type = 'scroll' THEN gy ELSE gy ${this.div} ${k} END AS cy, SUM(n) AS n
-       FROM heat_rollup WHERE ${where} AND bucket = ${b.add(filter.bucket)} GROUP BY type, cx, cy`,
+       FROM ${this.rollupRows(b, filter, "type, gx, gy, n", ` AND bucket = ${bucket}`)} GROUP BY type, cx, cy`,
       b.values,
     );
     return rows.map((r) => ({ type: String(r.type) as EventType, cx: num(r.cx), cy: num(r.cy), n: num(r.n) }));
@@ -204,7 +249,9 @@ export class SequelizeStorage implements StorageAdapter {
 
   async purgeBefore(beforeTs: number): Promise<{ events: number; sessions: number }> {
     return this.sequelize.transaction(async (t) => {
-      await this.affected("DELETE FROM heat_rollup WHERE (span = 'h' AND t < $1) OR (span = 'd' AND t < $2)", [Math.floor(beforeTs / HOUR_MS), Math.floor(beforeTs / DAY_MS)], t);
+      for (const table of ["heat_rollup", "heat_rollup_pending"]) {
+        await this.affected(`DELETE FROM ${table} WHERE (span = 'h' AND t < $1) OR (span = 'd' AND t < $2)`, [Math.floor(beforeTs / HOUR_MS), Math.floor(beforeTs / DAY_MS)], t);
+      }
       return {
         events: await this.affected("DELETE FROM events WHERE ts < $1", [beforeTs], t),
         sessions: await this.affected("DELETE FROM sessions WHERE last_seen_at < $1", [beforeTs], t),
@@ -215,6 +262,9 @@ export class SequelizeStorage implements StorageAdapter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.folding?.catch(() => undefined);
     await this.sequelize.close();
   }
 }

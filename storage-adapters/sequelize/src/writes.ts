@@ -85,27 +85,36 @@ async function upsertSessions(db: Sequelize, dialect: Dialect, t: Transaction, s
   }
 }
 
+const ROLLUP_COLS = "project_id, page_hash, page, bucket, type, span, t, gx, gy, n";
 const ROLLUP_MERGE: Record<Dialect, string> = {
   pg: "ON CONFLICT (project_id, page_hash, bucket, type, span, t, gx, gy) DO UPDATE SET n = heat_rollup.n + EXCLUDED.n",
   mysql: "ON DUPLICATE KEY UPDATE n = n + VALUES(n)",
 };
+const deltaRow = (d: RollupDelta): Param[] => [d.projectId, pageHash(d.page), d.page, d.bucket, d.type, d.span, d.t, d.gx, d.gy, d.n];
 
-async function addRollup(db: Sequelize, dialect: Dialect, t: Transaction, deltas: readonly RollupDelta[]) {
-  const keyed = deltas.map((d) => ({ d, h: pageHash(d.page) }));
-  // One lock order for every writer: concurrent batches touching the same cells cannot deadlock.
-  keyed.sort(byKey(({ d, h }) => `${d.projectId}\u0000${h}\u0000${d.bucket}\u0000${d.type}\u0000${d.span}\u0000${String(d.t).padStart(16, "0")}\u0000${d.gx}\u0000${d.gy}`));
-  for (const part of chunks(keyed, 10)) {
+/** Appends deltas to heat_rollup_pending: plain inserts, so concurrent batches never wait on each other. */
+async function addPending(db: Sequelize, t: Transaction, deltas: readonly RollupDelta[]) {
+  for (const part of chunks(deltas, 10)) {
     const b = new Binds();
-    const values = part.map(({ d, h }) => `(${b.list([d.projectId, h, d.page, d.bucket, d.type, d.span, d.t, d.gx, d.gy, d.n])})`).join(", ");
-    await db.query(`INSERT INTO heat_rollup (project_id, page_hash, page, bucket, type, span, t, gx, gy, n) VALUES ${values} ${ROLLUP_MERGE[dialect]}`, {
-      bind: b.values,
-      transaction: t,
-      type: QueryTypes.INSERT,
-    });
+    const values = part.map((d) => `(${b.list(deltaRow(d))})`).join(", ");
+    await db.query(`INSERT INTO heat_rollup_pending (${ROLLUP_COLS}) VALUES ${values}`, { bind: b.values, transaction: t, type: QueryTypes.INSERT });
   }
 }
 
-/** One ingest batch, inside the caller's transaction: events, then sessions, then the rollup. */
+/** Adds deltas (unique keys) into heat_rollup, in one key order so that concurrent folds cannot deadlock. */
+export async function upsertRollup(db: Sequelize, dialect: Dialect, t: Transaction, deltas: readonly RollupDelta[]) {
+  const sorted = [...deltas].sort(
+    byKey((d) => `${d.projectId}\u0000${pageHash(d.page)}\u0000${d.bucket}\u0000${d.type}\u0000${d.span}\u0000${String(d.t).padStart(16, "0")}\u0000${d.gx}\u0000${d.gy}`),
+  );
+  for (const part of chunks(sorted, 10)) {
+    const b = new Binds();
+    const values = part.map((d) => `(${b.list(deltaRow(d))})`).join(", ");
+    await db.query(`INSERT INTO heat_rollup (${ROLLUP_COLS}) VALUES ${values} ${ROLLUP_MERGE[dialect]}`, { bind: b.values, transaction: t, type: QueryTypes.INSERT });
+  }
+}
+
+/** One ingest batch, inside the caller's transaction: events, sessions, and the new events'
+ * rollup deltas (pending until folded; reads count them either way). */
 export async function writeInTransaction(
   db: Sequelize,
   dialect: Dialect,
@@ -125,6 +134,6 @@ export async function writeInTransaction(
   const perSession = new Map<string, number>();
   for (const e of newEvents) perSession.set(e.sessionId, (perSession.get(e.sessionId) ?? 0) + 1);
   await upsertSessions(db, dialect, t, [...batch.sessions].sort(byKey((s) => s.sessionId)), perSession);
-  await addRollup(db, dialect, t, rollupFor(newEvents));
+  await addPending(db, t, rollupFor(newEvents));
   return { inserted: newEvents.length, duplicates: batch.events.length - newEvents.length };
 }
