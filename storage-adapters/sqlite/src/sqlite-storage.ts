@@ -34,6 +34,8 @@ type Row = Record<string, unknown>;
 type Param = string | number | null;
 
 const ROLLUP_CHUNK = 2000;
+/** Timer folds go in small steps, yielding between them, so no request waits behind a long fold. */
+const TIMER_CHUNK = 250;
 const SCAN_PAGE = 2000;
 
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
@@ -168,8 +170,26 @@ export class SqliteStorage implements StorageAdapter {
 
   private startRollupTimer(): void {
     if (this.timer || this.closed) return;
-    this.timer = setInterval(() => this.foldRollup(), this.options.rollupIntervalMs ?? 250);
+    this.timer = setInterval(() => this.foldInSteps(), this.options.rollupIntervalMs ?? 250);
     this.timer.unref();
+  }
+
+  private stepping = false;
+
+  /** The timer's fold: TIMER_CHUNK events per transaction, the next step after pending I/O. */
+  private foldInSteps(): void {
+    if (this.stepping) return;
+    this.stepping = true;
+    const step = (): void => {
+      let more = false;
+      try {
+        more = !this.closed && this.hasSchema() && this.foldTx().immediate(TIMER_CHUNK) === TIMER_CHUNK;
+      } finally {
+        if (more) setImmediate(step);
+        else this.stepping = false;
+      }
+    };
+    step();
   }
 
   private readonly writeTx = this.lazyTx((batch: WriteBatch): WriteResult => {
@@ -217,11 +237,11 @@ export class SqliteStorage implements StorageAdapter {
     return () => (tx ??= this.db.transaction(fn));
   }
 
-  private readonly foldTx = this.lazyTx((_: void): number => {
+  private readonly foldTx = this.lazyTx((limit: number): number => {
     const state = this.stmt("SELECT last_seq FROM heat_rollup_state WHERE id = 1").get() as { last_seq: number };
     const rows = this.stmt(
       "SELECT seq, project_id, event_id, session_id, user_id, type, ts, path, page, bucket, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-    ).all(state.last_seq, ROLLUP_CHUNK) as Row[];
+    ).all(state.last_seq, limit) as Row[];
     if (rows.length === 0) return 0;
     const upsert = this.stmt(
       `INSERT INTO heat_rollup (project_id, page, bucket, type, span, t, gx, gy, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -258,7 +278,7 @@ export class SqliteStorage implements StorageAdapter {
   foldRollup(): number {
     if (this.closed || !this.hasSchema()) return 0;
     let total = 0;
-    for (let n = this.foldTx().immediate(); n > 0; n = n === ROLLUP_CHUNK ? this.foldTx().immediate() : 0) total += n;
+    for (let n = this.foldTx().immediate(ROLLUP_CHUNK); n > 0; n = n === ROLLUP_CHUNK ? this.foldTx().immediate(ROLLUP_CHUNK) : 0) total += n;
     return total;
   }
 
