@@ -1,4 +1,4 @@
-import { QueryTypes, type Sequelize } from "sequelize";
+import { QueryTypes, Transaction, type Sequelize } from "sequelize";
 import type { EventType, RollupDelta, RollupSpan } from "@m-software-engineering/heat-collector-kernel";
 import type { Dialect } from "./connect";
 import { num, type Row } from "./rows";
@@ -13,7 +13,9 @@ export const FOLD_CHUNK = 5000;
  * disjoint rows), merged by key, added, and deleted. Each delta is folded exactly once.
  */
 export async function foldOnce(db: Sequelize, dialect: Dialect): Promise<number> {
-  return db.transaction(async (transaction) => {
+  // READ COMMITTED: on InnoDB a REPEATABLE READ locking read also locks the gap after the last
+  // row, which would block every ingest appending to heat_rollup_pending until the fold commits.
+  return db.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED }, async (transaction) => {
     const rows = await db.query<Row>(
       `SELECT id, project_id, page, bucket, type, span, t, gx, gy, n FROM heat_rollup_pending ORDER BY id LIMIT ${FOLD_CHUNK} FOR UPDATE SKIP LOCKED`,
       { type: QueryTypes.SELECT, transaction },

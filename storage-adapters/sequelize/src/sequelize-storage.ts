@@ -1,4 +1,4 @@
-import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
+import { QueryTypes, Transaction, type Sequelize } from "sequelize";
 import {
   DAY_MS,
   HOUR_MS,
@@ -35,7 +35,14 @@ export type SequelizeStorageOptions = ConnectOptions & {
 };
 
 const SCAN_PAGE = 2000;
+const COMMITTED = { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED };
 const int = (v: number) => Math.max(0, Math.floor(v));
+
+/** The driver's message when Sequelize wraps it (its own message can be empty). */
+function describe(err: unknown): string {
+  const e = err as { message?: string; parent?: { message?: string; code?: unknown } } | null;
+  return [e?.parent?.code, e?.parent?.message ?? e?.message].filter(Boolean).join(" ") || String(err);
+}
 
 /** Deadlock (PG 40P01, MySQL 1213), serialization failure (40001) or lock wait timeout (1205). */
 function isRetryable(err: unknown): boolean {
@@ -88,7 +95,7 @@ export class SequelizeStorage implements StorageAdapter {
   async migrate(): Promise<void> {
     await runMigrations(this.sequelize, this.dialect);
     if (!this.timer && !this.closed) {
-      const report = this.options.onBackgroundError ?? ((err: unknown) => console.warn("heat-collector: rollup fold failed", err));
+      const report = this.options.onBackgroundError ?? ((err: unknown) => console.warn(`heat-collector (${this.name}): rollup fold failed, will retry: ${describe(err)}`));
       this.timer = setInterval(() => this.foldRollup().catch(report), this.options.rollupIntervalMs ?? 250);
       this.timer.unref();
     }
@@ -123,7 +130,9 @@ export class SequelizeStorage implements StorageAdapter {
   }
 
   async writeBatch(batch: WriteBatch): Promise<WriteResult> {
-    return this.withRetry(() => this.sequelize.transaction((t) => writeInTransaction(this.sequelize, this.dialect, t, batch)));
+    // READ COMMITTED (PostgreSQL's default) on MySQL too: no gap locks between concurrent batches;
+    // idempotency rests on the unique key, which locks the same way at every level.
+    return this.withRetry(() => this.sequelize.transaction(COMMITTED, (t) => writeInTransaction(this.sequelize, this.dialect, t, batch)));
   }
 
   /** heat_rollup plus the deltas not folded yet, filtered alike: one statement, so one snapshot. */

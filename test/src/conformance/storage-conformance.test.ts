@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import request from "supertest";
 import type { Express } from "express";
-import type { IngestPayload } from "@m-software-engineering/heat-collector";
+import type { IngestPayload, StorageAdapter } from "@m-software-engineering/heat-collector";
 import { PROJECT, startCollector, type TestCollector } from "../helpers/collector";
 import { requireService } from "../helpers/services";
 import { buildScenario, READS } from "./scenario";
@@ -65,8 +65,10 @@ for (const target of TARGETS) {
 
     describe("through the HTTP API", () => {
       let c: TestCollector;
+      let storage: StorageAdapter & { foldRollup?: () => number | Promise<number> };
       before(async () => {
-        c = await startCollector({ storage: store!.adapter() });
+        storage = store!.adapter();
+        c = await startCollector({ storage });
       });
       after(() => c?.close());
 
@@ -103,6 +105,18 @@ for (const target of TARGETS) {
         expect(heat.body.meta.typeBreakdown).to.deep.equal({ click: 30, move: 20 });
         const sessions = await request(c.app).get(`/api/projects/${PROJECT.id}/sessions?userId=user-3`).expect(200);
         expect(sessions.body.sessions[0]).to.include({ eventCount: 40 });
+      });
+
+      it("reads the same heatmaps before and after the rollup is folded (both adapters fold behind the writes)", async () => {
+        const urls = [READS["heatmap all"]!, READS["heatmap partial hours"]!, `/api/projects/${PROJECT.id}/heatmap?type=all&path=/retry`];
+        const burst = concurrentBatches(1, 30)[0]!;
+        await ingest(c.app, burst).expect(200);
+        const before = await Promise.all(urls.map((u) => read(c.app, u)));
+        expect(storage.foldRollup, "the adapter exposes foldRollup").to.be.a("function");
+        await storage.foldRollup!();
+        const after = await Promise.all(urls.map((u) => read(c.app, u)));
+        expect(after).to.deep.equal(before);
+        expect((after[0]!.body as { meta: { typeBreakdown: Record<string, number> } }).meta.typeBreakdown.click).to.be.greaterThan(230);
       });
 
       it("recognises a re-sent batch later on", async () => {

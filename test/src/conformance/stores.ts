@@ -14,7 +14,7 @@ import { tempDir } from "../helpers/collector";
 export type Row = Record<string, unknown>;
 
 export interface Store {
-  /** A new adapter on this store's database (not migrated). */
+  /** A new adapter on this store's database (not migrated); tearDown closes any left open. */
   adapter(): StorageAdapter;
   /** Runs SQL in this store's database on a connection of its own (DDL for the failure trigger). */
   query(sql: string): Promise<Row[]>;
@@ -57,14 +57,19 @@ function sequelizeTarget(name: string, dialect: Dialect, url: string, failTrigge
       const db = `hc_conf_${randomBytes(6).toString("hex")}`;
       await admin(dialect, url, (run) => run(`CREATE DATABASE ${db}`));
       const dbUrl = withDatabase(url, db);
-      const adapter = () => new SequelizeStorage({ dialect, connectionString: dbUrl });
+      const opened: StorageAdapter[] = [];
       return {
-        adapter,
+        adapter: () => {
+          const a = new SequelizeStorage({ dialect, connectionString: dbUrl });
+          opened.push(a);
+          return a;
+        },
         failTrigger,
         async query(sql) {
           return admin(dialect, dbUrl, (run) => run(sql));
         },
         async tearDown() {
+          await Promise.all(opened.map((a) => a.close()));
           await admin(dialect, url, (run) => run(dialect === "pg" ? `DROP DATABASE IF EXISTS ${db} WITH (FORCE)` : `DROP DATABASE IF EXISTS ${db}`));
         },
       };
@@ -78,8 +83,13 @@ export const TARGETS: StoreTarget[] = [
     async setUp() {
       const tmp = tempDir("heat-conformance-");
       const file = join(tmp.dir, "heat.db");
+      const opened: StorageAdapter[] = [];
       return {
-        adapter: () => new SqliteStorage({ file }),
+        adapter: () => {
+          const a = new SqliteStorage({ file });
+          opened.push(a);
+          return a;
+        },
         failTrigger: [
           `CREATE TRIGGER explode BEFORE INSERT ON sessions WHEN NEW.first_path = '/explode' BEGIN SELECT RAISE(ABORT, 'exploding session'); END`,
         ],
@@ -93,6 +103,7 @@ export const TARGETS: StoreTarget[] = [
           }
         },
         async tearDown() {
+          await Promise.all(opened.map((a) => a.close()));
           tmp.cleanup();
         },
       };
