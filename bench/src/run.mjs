@@ -1,0 +1,380 @@
+// @ts-check
+/**
+ * Side-by-side benchmark of heat-collector (ours), the published baseline
+ * (@m-software-engineering/heat-collector@0.3.7) and bare Express+express.json, each server in its
+ * own child process. `node src/run.mjs [--quick] [--profile] [--skip-ingest] [--skip-heatmap]`.
+ * Prints ours vs baseline (and bare) with ratios; writes bench/results/collector-<mode>.json.
+ */
+import { fork, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import { BENCH_DIR, INGEST_KEY, PROJECT_ID, READ_TOKEN, benchRequire, median, percentile, rssOf, sleep } from "./common.mjs";
+import { WINDOW_END, WINDOW_START, Workload, baselineRows } from "./workload.mjs";
+
+const argv = new Set(process.argv.slice(2));
+/** `--systems=ours,baseline` limits the run (default: all three). */
+const SYSTEMS = (process.argv.find((a) => a.startsWith("--systems="))?.slice(10) ?? "bare,baseline,ours").split(",");
+const QUICK = argv.has("--quick");
+const PROFILE = argv.has("--profile");
+const MODE = QUICK ? "quick" : "full";
+const CFG = QUICK
+  ? { ingestSeconds: 5, warmupSeconds: 1, tiers: [10_000, 100_000], baselineMaxTier: 100_000, stallSeconds: 3 }
+  : { ingestSeconds: 15, warmupSeconds: 3, tiers: [100_000, 1_000_000, 10_000_000], baselineMaxTier: 1_000_000, stallSeconds: 10 };
+const tiersArg = process.argv.find((a) => a.startsWith("--tiers="));
+if (tiersArg) CFG.tiers = tiersArg.slice(8).split(",").map(Number);
+const CONNECTIONS = 20;
+const HEAT_REPS = 10;
+const DATA = join(BENCH_DIR, ".data");
+const PROF_DIR = join(DATA, "prof");
+mkdirSync(DATA, { recursive: true });
+const Database = benchRequire("better-sqlite3");
+
+/** @typedef {"ours" | "baseline" | "bare"} Kind */
+/** @typedef {{ kind: Kind, port: number, pid: number, base: string, stop: () => Promise<void> }} Server */
+
+let nextPort = 3400 + Math.floor(Math.random() * 400);
+
+/** @returns {Promise<Server>} */
+async function startServer(kind, file, profileTag) {
+  const port = nextPort++;
+  const execArgv = ["--max-old-space-size=16384"];
+  if (PROFILE && profileTag && kind === "ours") execArgv.push("--cpu-prof", `--cpu-prof-dir=${join(PROF_DIR, profileTag)}`);
+  const child = fork(join(BENCH_DIR, "src", "server.mjs"), [kind, String(port), file], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  await new Promise((resolve, reject) => {
+    child.once("message", resolve);
+    child.once("exit", (code) => reject(new Error(`${kind} server exited (${code}) before listening`)));
+  });
+  const exited = new Promise((r) => child.once("exit", r));
+  return {
+    kind,
+    port,
+    pid: /** @type {number} */ (child.pid),
+    base: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await Promise.race([exited, sleep(60_000)]);
+    },
+  };
+}
+
+/** Resets the kernel's peak-RSS counter of a process (Linux: clear_refs 5). */
+function resetPeak(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+  } catch {
+    /* not Linux or not permitted: the peak then includes start-up */
+  }
+}
+
+/** Polls RSS every 50 ms (as well as VmHWM) so a peak is caught even where clear_refs is refused. */
+function watchRss(pid) {
+  resetPeak(pid);
+  let peak = rssOf(pid).rss;
+  const t = setInterval(() => (peak = Math.max(peak, rssOf(pid).rss)), 50);
+  return () => {
+    clearInterval(t);
+    return Math.round(Math.max(peak, rssOf(pid).hwm));
+  };
+}
+
+const HEADERS = { authorization: `Bearer ${READ_TOKEN}` };
+
+async function timedGet(url) {
+  const t = performance.now();
+  const res = await fetch(url, { headers: HEADERS });
+  const body = await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`GET ${url} → ${res.status} ${Buffer.from(body).toString().slice(0, 200)}`);
+  return { ms: performance.now() - t, bytes: body.byteLength };
+}
+
+function rmDb(file) {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+}
+
+function countRows(file) {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return /** @type {{ n: number }} */ (db.prepare("SELECT count(*) AS n FROM events").get()).n;
+  } finally {
+    db.close();
+  }
+}
+
+// ---------------------------------------------------------------- ingest
+
+/**
+ * Distinct bodies: a seeded pool whose ids carry a tag that changes on every pass over the pool.
+ * Live traffic: sessions started within the last hour, as the SDK posts events as they happen.
+ */
+function bodySource() {
+  const now = Date.now();
+  const wl = new Workload(7, { sessions: 200, tag: "@@", from: now - 2 * 3_600_000, to: now });
+  const pool = [];
+  for (let i = 0; i < 1500; i++) {
+    const b = wl.next();
+    pool.push({ text: JSON.stringify(b), rows: baselineRows(b), events: b.events.length });
+  }
+  let k = 0;
+  const run = Date.now().toString(36);
+  return {
+    pool,
+    next() {
+      const p = pool[k % pool.length];
+      const body = p.text.replaceAll("@@", `${run}p${Math.floor(k / pool.length)}`);
+      k++;
+      return body;
+    },
+  };
+}
+
+function cannon(server, source, seconds) {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: server.base,
+        connections: CONNECTIONS,
+        duration: seconds,
+        requests: [
+          {
+            method: "POST",
+            path: "/ingest",
+            headers: { "content-type": "application/json", "x-project-key": INGEST_KEY },
+            setupRequest: (req) => ({ ...req, body: source.next() }),
+          },
+        ],
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+  });
+}
+
+async function postBody(server, body) {
+  const res = await fetch(`${server.base}/ingest`, { method: "POST", headers: { "content-type": "application/json", "x-project-key": INGEST_KEY }, body });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** Batches whose move trails expand to 990, 3,000 and 7,500 points (the baseline's rows). */
+async function largeBatches(server) {
+  const wl = new Workload(99, { tag: `big${Date.now().toString(36)}` });
+  const out = [];
+  for (const trails of [66, 200, 500]) {
+    const body = JSON.stringify(wl.moves(trails));
+    out.push({ points: trails * 15, events: trails, bytes: body.length, status: await postBody(server, body) });
+  }
+  return out;
+}
+
+async function ingest(kind) {
+  const file = join(DATA, `ingest-${kind}.db`);
+  rmDb(file);
+  const server = await startServer(kind, file, "ingest");
+  try {
+    const source = bodySource();
+    await cannon(server, source, CFG.warmupSeconds);
+    const rowsBefore = kind === "bare" ? 0 : countRows(file);
+    const stopRss = watchRss(server.pid);
+    const r = /** @type {any} */ (await cannon(server, source, CFG.ingestSeconds));
+    const peakRssMb = stopRss();
+    await sleep(500);
+    const rowsAfter = kind === "bare" ? 0 : countRows(file);
+    const ok = r["2xx"];
+    const rowsPerBody = kind === "baseline" ? source.pool.reduce((a, p) => a + p.rows, 0) / source.pool.length : 50;
+    const large = kind === "bare" ? [] : await largeBatches(server);
+    return {
+      requestsPerSec: ok / r.duration,
+      eventsPerSec: (ok * 50) / r.duration,
+      rowsStoredPerSec: (rowsAfter - rowsBefore) / r.duration,
+      latencyMs: { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max },
+      ok,
+      non2xx: r.non2xx,
+      errors: r.errors,
+      timeouts: r.timeouts,
+      rowsStored: rowsAfter - rowsBefore,
+      rowsInAcceptedBodies: Math.round(ok * rowsPerBody),
+      peakRssMb,
+      bodyBytesMean: Math.round(source.pool.reduce((a, p) => a + p.text.length, 0) / source.pool.length),
+      largeBatches: large,
+    };
+  } finally {
+    await server.stop();
+    rmDb(file);
+  }
+}
+
+// ---------------------------------------------------------------- heatmap
+
+/** A seeded store, cached under bench/.data (seeding is timed the first time). */
+function seeded(kind, rows) {
+  const file = join(DATA, `${kind}-${rows}.db`);
+  const meta = `${file}.seed.json`;
+  if (existsSync(file) && existsSync(meta)) return { file, seed: { ...JSON.parse(readFileSync(meta, "utf8")), cached: true } };
+  rmDb(file);
+  const t = performance.now();
+  const r = spawnSync(process.execPath, [join(BENCH_DIR, "src", "seed.mjs"), kind, file, String(rows)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (r.status !== 0) throw new Error(`seeding ${kind} ${rows} failed`);
+  const seed = { ...JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}"), wallSeconds: (performance.now() - t) / 1000 };
+  writeFileSync(meta, JSON.stringify(seed));
+  return { file, seed: { ...seed, cached: false } };
+}
+
+const HEAT_WHOLE = `type=all&path=/&from=${WINDOW_START}&to=${WINDOW_END}`;
+/** Same range less 30 min at each end: ours then also scans raw events for two partial hours. */
+const HEAT_EDGES = `type=all&path=/&from=${WINDOW_START + 1_800_000}&to=${WINDOW_END - 1_800_000}`;
+
+async function heatmap(kind, rows) {
+  const { file, seed } = seeded(kind, rows);
+  const server = await startServer(kind, file, `heatmap-${rows}`);
+  const url = (q) => `${server.base}/api/projects/${PROJECT_ID}/heatmap?${q}`;
+  const sessionsUrl = `${server.base}/api/projects/${PROJECT_ID}/sessions?limit=50`;
+  try {
+    const sessionsIdle = [];
+    for (let i = 0; i < HEAT_REPS; i++) sessionsIdle.push((await timedGet(sessionsUrl)).ms);
+    const first = await timedGet(url(HEAT_WHOLE)); // warm-up (also first-touch of the page cache), reported apart
+    const stopRss = watchRss(server.pid);
+    const times = [];
+    for (let i = 0; i < HEAT_REPS; i++) times.push((await timedGet(url(HEAT_WHOLE))).ms);
+    const edges = [];
+    if (kind === "ours") for (let i = 0; i < HEAT_REPS; i++) edges.push((await timedGet(url(HEAT_EDGES))).ms);
+
+    // Event-loop stall: two clients loop on the heatmap while a third asks for the sessions list.
+    let running = true;
+    const heatLoop = async () => {
+      let n = 0;
+      while (running) {
+        await timedGet(url(HEAT_WHOLE));
+        n++;
+      }
+      return n;
+    };
+    const loops = [heatLoop(), heatLoop()];
+    const cheap = [];
+    const until = performance.now() + CFG.stallSeconds * 1000;
+    while (performance.now() < until || cheap.length < 5) {
+      cheap.push((await timedGet(sessionsUrl)).ms);
+      await sleep(20);
+    }
+    running = false;
+    const heatDuringStall = (await Promise.all(loops)).reduce((a, b) => a + b, 0);
+    const peakRssMb = stopRss();
+    const sorted = [...cheap].sort((a, b) => a - b);
+    return {
+      rows,
+      seed,
+      responseBytes: first.bytes,
+      firstMs: first.ms,
+      heatmapMedianMs: median(times),
+      heatmapMs: times,
+      ...(edges.length > 0 && { heatmapWithEdgesMedianMs: median(edges) }),
+      peakRssMb,
+      sessionsIdleMedianMs: median(sessionsIdle),
+      cheapDuringHeatmap: { n: cheap.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1], heatmapsServed: heatDuringStall },
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+// ---------------------------------------------------------------- report
+
+const fmt = (v, d = 0) => (v === undefined || Number.isNaN(v) ? "—" : Number(v).toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d }));
+const ratio = (a, b, higherIsBetter) => (a === undefined || b === undefined || !a || !b ? "—" : `${fmt(higherIsBetter ? a / b : b / a, 1)}×`);
+
+function machine() {
+  const nproc = spawnSync("nproc", { encoding: "utf8" }).stdout.trim();
+  return { nproc: Number(nproc), cpuModel: cpus()[0]?.model ?? "unknown", memoryGb: Math.round(totalmem() / 2 ** 30), loadAvgAtStart: loadavg().map((x) => Number(x.toFixed(2))), node: process.version, platform: process.platform };
+}
+
+function printTable(results) {
+  const rows = [];
+  const I = results.ingest;
+  if (I) {
+    const o = I.ours;
+    const b = I.baseline;
+    const x = I.bare;
+    rows.push(["ingest requests/s (20 conn)", fmt(o?.requestsPerSec), fmt(b?.requestsPerSec), fmt(x?.requestsPerSec), ratio(o?.requestsPerSec, b?.requestsPerSec, true), ratio(o?.requestsPerSec, x?.requestsPerSec, true)]);
+    rows.push(["ingest events/s", fmt(o?.eventsPerSec), fmt(b?.eventsPerSec), fmt(x?.eventsPerSec), ratio(o?.eventsPerSec, b?.eventsPerSec, true), ratio(o?.eventsPerSec, x?.eventsPerSec, true)]);
+    rows.push(["stored rows/s", fmt(o?.rowsStoredPerSec), fmt(b?.rowsStoredPerSec), "—", "(rows differ)", ""]);
+    rows.push(["latency p50 ms", fmt(o?.latencyMs.p50, 1), fmt(b?.latencyMs.p50, 1), fmt(x?.latencyMs.p50, 1), ratio(o?.latencyMs.p50, b?.latencyMs.p50, false), ""]);
+    rows.push(["latency p99 ms", fmt(o?.latencyMs.p99, 1), fmt(b?.latencyMs.p99, 1), fmt(x?.latencyMs.p99, 1), ratio(o?.latencyMs.p99, b?.latencyMs.p99, false), ""]);
+    rows.push(["rows stored / in accepted bodies", `${fmt(o?.rowsStored)} / ${fmt(o?.rowsInAcceptedBodies)}`, `${fmt(b?.rowsStored)} / ${fmt(b?.rowsInAcceptedBodies)}`, "—", "", ""]);
+    rows.push(["non-2xx / errors", `${o?.non2xx ?? "—"} / ${o?.errors ?? "—"}`, `${b?.non2xx ?? "—"} / ${b?.errors ?? "—"}`, `${x?.non2xx ?? "—"} / ${x?.errors ?? "—"}`, "", ""]);
+    rows.push(["server peak RSS MB (ingest)", fmt(o?.peakRssMb), fmt(b?.peakRssMb), fmt(x?.peakRssMb), "", ""]);
+    for (let i = 0; i < (o?.largeBatches.length ?? 0); i++) {
+      const lo = o.largeBatches[i];
+      const lb = b?.largeBatches[i];
+      rows.push([`batch of ${lo.points} points (${fmt(lo.bytes / 1000)} kB)`, `HTTP ${lo.status}`, lb ? `HTTP ${lb.status}` : "—", "", "", ""]);
+    }
+  }
+  for (const tier of results.heatmap ?? []) {
+    const o = tier.ours;
+    const b = tier.baseline;
+    const n = fmt(tier.rows);
+    rows.push([`heatmap @${n} rows, median ms`, fmt(o?.heatmapMedianMs, 1), b ? fmt(b.heatmapMedianMs, 1) : "not run", "", ratio(o?.heatmapMedianMs, b?.heatmapMedianMs, false), ""]);
+    if (o?.heatmapWithEdgesMedianMs !== undefined) rows.push([`  same, with partial-hour edges`, fmt(o.heatmapWithEdgesMedianMs, 1), "", "", "", ""]);
+    rows.push([`  server peak RSS MB`, fmt(o?.peakRssMb), b ? fmt(b.peakRssMb) : "", "", ratio(o?.peakRssMb, b?.peakRssMb, false), ""]);
+    rows.push([`  sessions list during heatmaps p50/p99 ms`, `${fmt(o?.cheapDuringHeatmap.p50, 1)} / ${fmt(o?.cheapDuringHeatmap.p99, 1)}`, b ? `${fmt(b.cheapDuringHeatmap.p50, 1)} / ${fmt(b.cheapDuringHeatmap.p99, 1)}` : "", "", ratio(o?.cheapDuringHeatmap.p99, b?.cheapDuringHeatmap.p99, false), ""]);
+    rows.push([`  sessions list idle, median ms`, fmt(o?.sessionsIdleMedianMs, 1), b ? fmt(b.sessionsIdleMedianMs, 1) : "", "", ratio(o?.sessionsIdleMedianMs, b?.sessionsIdleMedianMs, false), ""]);
+  }
+  const head = ["metric", "ours", "baseline 0.3.7", "bare express", "ours vs baseline", "ours vs bare"];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (r) => `| ${r.map((c, i) => String(c).padEnd(widths[i])).join(" | ")} |`;
+  const out = [line(head), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");
+  console.log(out);
+  return out;
+}
+
+function profileSummaries() {
+  if (!PROFILE || !existsSync(PROF_DIR)) return {};
+  const out = {};
+  for (const tag of readdirSync(PROF_DIR)) {
+    const files = readdirSync(join(PROF_DIR, tag)).filter((f) => f.endsWith(".cpuprofile"));
+    if (files.length === 0) continue;
+    const r = spawnSync(process.execPath, [join(BENCH_DIR, "src", "prof-top.mjs"), join(PROF_DIR, tag, files[files.length - 1]), "15"], { encoding: "utf8" });
+    out[tag] = r.stdout.split("\n").filter(Boolean);
+  }
+  return out;
+}
+
+async function main() {
+  const started = Date.now();
+  if (PROFILE) rmSync(PROF_DIR, { recursive: true, force: true });
+  /** @type {any} */
+  const results = { mode: MODE, startedAt: new Date(started).toISOString(), machine: machine(), config: { ...CFG, connections: CONNECTIONS, heatmapReps: HEAT_REPS, heatmapQuery: HEAT_WHOLE, heatmapEdgesQuery: HEAT_EDGES } };
+  if (!argv.has("--skip-ingest")) {
+    results.ingest = {};
+    for (const kind of /** @type {Kind[]} */ (["bare", "baseline", "ours"])) {
+      if (!SYSTEMS.includes(kind)) continue;
+      console.error(`ingest: ${kind}…`);
+      results.ingest[kind] = await ingest(kind);
+    }
+  }
+  if (!argv.has("--skip-heatmap")) {
+    results.heatmap = [];
+    for (const rows of CFG.tiers) {
+      const tier = { rows };
+      for (const kind of /** @type {Kind[]} */ (["baseline", "ours"])) {
+        if (!SYSTEMS.includes(kind) || (kind === "baseline" && rows > CFG.baselineMaxTier)) continue;
+        console.error(`heatmap: ${kind} @ ${rows} rows…`);
+        tier[kind] = await heatmap(kind, rows);
+      }
+      results.heatmap.push(tier);
+    }
+  }
+  results.seconds = (Date.now() - started) / 1000;
+  results.machine.loadAvgAtEnd = loadavg().map((x) => Number(x.toFixed(2)));
+  results.table = printTable(results);
+  results.profiles = profileSummaries();
+  mkdirSync(join(BENCH_DIR, "results"), { recursive: true });
+  const tag = process.argv.find((a) => a.startsWith("--tag="))?.slice(6);
+  const out = join(BENCH_DIR, "results", `collector-${MODE}${PROFILE ? "-profile" : ""}${tag ? `-${tag}` : ""}.json`);
+  writeFileSync(out, JSON.stringify(results, null, 2));
+  console.error(`wrote ${out} in ${results.seconds.toFixed(0)} s`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,139 @@
+// @ts-check
+/**
+ * Seeds a store with `rows` stored rows of the bench workload, fast and through each system's own
+ * storage layout: `node seed.mjs <ours|baseline> <file> <rows>`.
+ * - ours: the SQLite adapter's own write path (SqliteStorage.writeBatch, then its rollup fold), fed
+ *   with the kernel's own payload → records mapping; many SDK batches per writeBatch call.
+ * - baseline: its own migration creates the schema, then bulk INSERTs in one transaction per chunk
+ *   of exactly the rows its ingest would write (one per move point, one per other event).
+ * Prints one JSON line: { rows, events, seconds }.
+ */
+import { randomUUID } from "node:crypto";
+import { INGEST_KEY, PROJECT_ID, benchRequire, rootRequire } from "./common.mjs";
+import { WINDOW_DAYS, WINDOW_START, Workload, baselineRows } from "./workload.mjs";
+
+const [kind, file, rowsArg] = process.argv.slice(2);
+const target = Number(rowsArg);
+const started = performance.now();
+const wl = new Workload(42, { sessions: 256, tag: "seed" });
+const BATCHES_PER_WRITE = 40;
+
+async function seedOurs() {
+  const { SqliteStorage } = rootRequire("@m-software-engineering/heat-collector-storage-sqlite");
+  const { toWriteBatch } = rootRequire("@m-software-engineering/heat-collector-kernel/dist/ingest/to-records.js");
+  const { rollupFor } = rootRequire("@m-software-engineering/heat-collector-kernel");
+  // The adapter creates the schema; rows then go in by bulk SQL with the adapter's own column
+  // mapping, one day of traffic per transaction, the rollup computed by the kernel's rollupFor.
+  const storage = new SqliteStorage({ file, rollupIntervalMs: 3_600_000 });
+  await storage.migrate();
+  await storage.close();
+  const Database = rootRequire("better-sqlite3");
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = OFF");
+  db.pragma("cache_size = -262144");
+  const insEvent = db.prepare(
+    "INSERT INTO events (project_id, event_id, session_id, user_id, type, ts, path, page, bucket, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  );
+  const insSession = db.prepare(
+    `INSERT INTO sessions (project_id, session_id, user_id, user_traits, started_at, last_seen_at, first_path, event_count, app, device)
+     VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, session_id) DO UPDATE SET
+       last_seen_at = MAX(sessions.last_seen_at, excluded.last_seen_at), event_count = sessions.event_count + excluded.event_count`,
+  );
+  const insRollup = db.prepare(
+    `INSERT INTO heat_rollup (project_id, page, bucket, type, span, t, gx, gy, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (project_id, page, bucket, type, span, t, gx, gy) DO UPDATE SET n = n + excluded.n`,
+  );
+  const day = db.transaction((/** @type {any[]} */ events, /** @type {any[]} */ sessions) => {
+    for (const e of events) insEvent.run(e.projectId, e.eventId, e.sessionId, e.userId, e.type, e.ts, e.path, e.page, e.bucket, JSON.stringify(e.data));
+    for (const s of sessions) insSession.run(s.projectId, s.sessionId, s.userId, s.startedAt, s.lastSeenAt, s.firstPath, s.n, JSON.stringify(s.app), JSON.stringify(s.device));
+    const deltas = rollupFor(events).sort((a, b) => (a.page < b.page ? -1 : a.page > b.page ? 1 : a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : a.type < b.type ? -1 : a.type > b.type ? 1 : a.span < b.span ? -1 : a.span > b.span ? 1 : a.t - b.t || a.gx - b.gx || a.gy - b.gy));
+    for (const d of deltas) insRollup.run(d.projectId, d.page, d.bucket, d.type, d.span, d.t, d.gx, d.gy, d.n);
+  });
+  let rows = 0;
+  const perDay = Math.ceil(target / WINDOW_DAYS);
+  for (let d = 0; d < WINDOW_DAYS && rows < target; d++) {
+    const from = WINDOW_START + d * 86_400_000;
+    const wl = new Workload(42 + d, { sessions: 256, tag: `seed-d${d}`, from, to: from + 86_400_000 });
+    const want = Math.min(perDay, target - rows);
+    const events = [];
+    const sessions = new Map();
+    while (events.length < want) {
+      const wb = toWriteBatch(PROJECT_ID, wl.next(), null);
+      const take = wb.events.slice(0, want - events.length);
+      events.push(...take);
+      for (const s of wb.sessions) {
+        const prev = sessions.get(s.sessionId);
+        const n = take.filter((e) => e.sessionId === s.sessionId).length;
+        if (prev) {
+          prev.lastSeenAt = Math.max(prev.lastSeenAt, s.lastSeenAt);
+          prev.n += n;
+        } else sessions.set(s.sessionId, { ...s, n });
+      }
+    }
+    day(events, [...sessions.values()]);
+    rows += events.length;
+  }
+  // The per-period totals, exactly as the adapter's migration 2 backfills them from the rollup.
+  db.exec(`DELETE FROM heat_rollup_summary;
+    INSERT INTO heat_rollup_summary (project_id, page, bucket, type, span, t, n, max_gy)
+      SELECT project_id, page, bucket, type, span, t, SUM(n), MAX(gy) FROM heat_rollup GROUP BY project_id, page, bucket, type, span, t`);
+  db.prepare("UPDATE heat_rollup_state SET last_seq = (SELECT MAX(seq) FROM events) WHERE id = 1").run();
+  db.pragma("wal_checkpoint(TRUNCATE)");
+  db.close();
+  return { rows, events: rows };
+}
+
+async function seedBaseline() {
+  const { createCollector } = await import("heat-collector-baseline");
+  await createCollector({ db: { dialect: "sqlite", file }, auth: { mode: "projectKey" }, autoMigrate: true, logging: { level: "error" } });
+  const Database = benchRequire("better-sqlite3");
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = OFF");
+  db.prepare("INSERT OR IGNORE INTO projects (id, key, name, created_at) VALUES (?, ?, ?, ?)").run(PROJECT_ID, INGEST_KEY, "Bench", Date.now());
+  const insEvent = db.prepare(
+    "INSERT INTO events (id, project_id, session_id, user_id, type, ts, path, selector, x, y, scroll_depth, meta_json) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
+  );
+  const insSession = db.prepare(
+    "INSERT INTO sessions (id, project_id, user_id, started_at, last_seen_at, first_path, user_agent, device_json, ip_hash) VALUES (?, ?, NULL, ?, ?, ?, ?, ?, NULL) ON CONFLICT (id) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+  );
+  let rows = 0;
+  let events = 0;
+  const chunk = db.transaction((bodies) => {
+    for (const b of bodies) {
+      const first = b.events[0];
+      insSession.run(b.session.id, PROJECT_ID, b.session.startedAt, b.session.lastSeenAt, first.path, first.device.ua, JSON.stringify(first.device));
+      for (const e of b.events) {
+        if (rows >= target) return;
+        events++;
+        const meta = JSON.stringify({ viewport: e.viewport, device: e.device, meta: e.meta });
+        const sel = e.selector ?? null;
+        if (e.type === "move") {
+          for (const p of e.points) {
+            if (rows >= target) return;
+            insEvent.run(randomUUID(), PROJECT_ID, e.sessionId, e.type, e.ts + p.tsOffset, e.path, sel, Math.round(p.x), Math.round(p.y), null, meta);
+            rows++;
+          }
+        } else {
+          const isClick = e.type === "click";
+          insEvent.run(randomUUID(), PROJECT_ID, e.sessionId, e.type, e.ts, e.path, sel, isClick ? e.x : null, isClick ? e.y : null, e.type === "scroll" ? e.scrollDepthPct : null, meta);
+          rows++;
+        }
+      }
+    }
+  });
+  while (rows < target) {
+    const bodies = [];
+    for (let i = 0; i < BATCHES_PER_WRITE; i++) bodies.push(wl.next());
+    chunk(bodies);
+  }
+  db.pragma("wal_checkpoint(TRUNCATE)");
+  db.close();
+  void baselineRows;
+  return { rows, events };
+}
+
+const result = kind === "ours" ? await seedOurs() : await seedBaseline();
+console.log(JSON.stringify({ ...result, seconds: (performance.now() - started) / 1000 }));
+process.exit(0);

@@ -1,0 +1,67 @@
+// @ts-check
+/**
+ * One collector in its own process: `node server.mjs <ours|baseline|bare> <port> <sqliteFile>`.
+ * Reports {ready:true} over IPC once listening; SIGTERM closes the collector (ours flushes its
+ * rollup) and exits.
+ */
+import { INGEST_KEY, PROJECT_ID, READ_TOKEN, benchRequire, rootRequire } from "./common.mjs";
+
+const [kind, portArg, file] = process.argv.slice(2);
+const port = Number(portArg);
+
+/** @returns {Promise<{ app: import("express").Express, close: () => Promise<void> }>} */
+async function build() {
+  if (kind === "ours") {
+    const express = rootRequire("express");
+    const { createCollector } = rootRequire("@m-software-engineering/heat-collector");
+    const collector = await createCollector({
+      db: { dialect: "sqlite", file },
+      auth: { mode: "projectKey" },
+      logging: { level: "error" },
+      ingestion: { rateLimit: false },
+      projects: [{ id: PROJECT_ID, name: "Bench", key: INGEST_KEY, readTokens: [READ_TOKEN] }],
+    });
+    const app = express();
+    app.use(collector.router);
+    return { app, close: () => collector.close() };
+  }
+  if (kind === "baseline") {
+    const express = benchRequire("express");
+    const { createCollector } = await import("heat-collector-baseline");
+    const collector = await createCollector({
+      db: { dialect: "sqlite", file },
+      auth: { mode: "projectKey" },
+      autoMigrate: true,
+      logging: { level: "error" },
+      ingestion: { rateLimit: { windowMs: 1000, max: 1e12 } },
+    });
+    const app = express();
+    app.use(collector.router);
+    return { app, close: async () => undefined };
+  }
+  if (kind === "bare") {
+    // The floor: Express + express.json with the same body limit, no storage.
+    const express = benchRequire("express");
+    const app = express();
+    app.post("/ingest", express.json({ limit: 1_000_000 }), (req, res) => {
+      res.json({ ok: true, events: Array.isArray(req.body?.events) ? req.body.events.length : 0 });
+    });
+    app.get("/api/metrics", (_req, res) => res.json({ ok: true }));
+    return { app, close: async () => undefined };
+  }
+  throw new Error(`unknown server kind ${kind}`);
+}
+
+const { app, close } = await build();
+const server = app.listen(port, "127.0.0.1", () => process.send?.({ ready: true, pid: process.pid }));
+server.keepAliveTimeout = 60_000;
+process.on("SIGTERM", () => {
+  server.close();
+  close().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+});
