@@ -10,8 +10,9 @@ export class Binds {
     this.values.push(v);
     return `$${this.values.length}`;
   }
+  /** Placeholders for an IN list; an empty list becomes NULL, which matches nothing (as SQLite's `IN ()`). */
   list(vs: readonly Param[]): string {
-    return vs.map((v) => this.add(v)).join(", ");
+    return vs.length === 0 ? "NULL" : vs.map((v) => this.add(v)).join(", ");
   }
 }
 
@@ -27,6 +28,7 @@ export function rollupWhere(b: Binds, f: RollupFilter): string {
   let sql = `project_id = ${b.add(f.projectId)}`;
   if (f.page !== undefined) sql += ` AND ${pageClause(b, f.page)}`;
   sql += ` AND type IN (${b.list(f.types)})`;
+  if (f.ranges.length === 0) return `${sql} AND 1 = 0`;
   sql += ` AND (${f.ranges.map((r) => `(span = ${b.add(r.span)} AND t BETWEEN ${b.add(r.from)} AND ${b.add(r.to)})`).join(" OR ")})`;
   return sql;
 }
