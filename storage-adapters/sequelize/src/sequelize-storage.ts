@@ -19,6 +19,7 @@ import {
   type WriteResult,
 } from "@m-software-engineering/heat-collector-kernel";
 import { connect, type ConnectOptions, type Dialect } from "./connect";
+import { SequelizeStorageError } from "./errors";
 import { FOLD_CHUNK, foldOnce } from "./fold";
 import { runMigrations } from "./migrations";
 import { num, toEvent, toProject, toSecret, toSession, type Row } from "./rows";
@@ -94,11 +95,15 @@ export class SequelizeStorage implements StorageAdapter {
 
   async migrate(): Promise<void> {
     await runMigrations(this.sequelize, this.dialect);
-    if (!this.timer && !this.closed) {
-      const report = this.options.onBackgroundError ?? ((err: unknown) => console.warn(`heat-collector (${this.name}): rollup fold failed, will retry: ${describe(err)}`));
-      this.timer = setInterval(() => this.foldRollup().catch(report), this.options.rollupIntervalMs ?? 250);
-      this.timer.unref();
-    }
+    this.startFolding();
+  }
+
+  /** Started by migrate() or, with autoMigrate off, by the first write. */
+  private startFolding(): void {
+    if (this.timer || this.closed) return;
+    const report = this.options.onBackgroundError ?? ((err: unknown) => console.warn(`heat-collector (${this.name}): rollup fold failed, will retry: ${describe(err)}`));
+    this.timer = setInterval(() => this.foldRollup().catch(report), this.options.rollupIntervalMs ?? 250);
+    this.timer.unref();
   }
 
   /** Folds every committed pending rollup delta into heat_rollup; returns how many were folded.
@@ -132,7 +137,13 @@ export class SequelizeStorage implements StorageAdapter {
   async writeBatch(batch: WriteBatch): Promise<WriteResult> {
     // READ COMMITTED (PostgreSQL's default) on MySQL too: no gap locks between concurrent batches;
     // idempotency rests on the unique key, which locks the same way at every level.
-    return this.withRetry(() => this.sequelize.transaction(COMMITTED, (t) => writeInTransaction(this.sequelize, this.dialect, t, batch)));
+    this.startFolding();
+    try {
+      return await this.withRetry(() => this.sequelize.transaction(COMMITTED, (t) => writeInTransaction(this.sequelize, this.dialect, t, batch)));
+    } catch (err) {
+      // Sequelize's error stack hides the driver's message; keep it for the operator's log.
+      throw new SequelizeStorageError("write_failed", `The batch was rolled back: ${describe(err)}`, { cause: err });
+    }
   }
 
   /** heat_rollup plus the deltas not folded yet, filtered alike: one statement, so one snapshot. */
