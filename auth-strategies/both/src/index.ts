@@ -1,6 +1,6 @@
 import { isCollectorError, reject, type CollectorPlugin } from "@m-software-engineering/heat-collector-kernel";
 import { authenticateProjectKey, type ProjectKeyAuthOptions } from "@m-software-engineering/heat-collector-auth-project-key";
-import { createJwtVerifier, readBearer, type JwtAuthOptions } from "@m-software-engineering/heat-collector-auth-jwt";
+import { createJwtVerifier, readBearer, userIdOf, type JwtAuthOptions } from "@m-software-engineering/heat-collector-auth-jwt";
 
 export type KeyAndJwtAuthOptions = JwtAuthOptions & ProjectKeyAuthOptions;
 
@@ -27,7 +27,9 @@ export function keyAndJwtAuth(options: KeyAndJwtAuthOptions): CollectorPlugin {
         if (typeof named === "string" && named !== identity.projectId) {
           return reject("project_mismatch", "The JWT names another project than the project key.");
         }
-        return { ...identity, userId: typeof claims.sub === "string" ? claims.sub : null, via: "project-key+jwt" };
+        const userId = userIdOf(claims);
+        if (isCollectorError(userId)) return userId;
+        return { ...identity, userId, via: "project-key+jwt" };
       });
     },
   };

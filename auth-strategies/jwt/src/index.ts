@@ -9,9 +9,9 @@ import {
   type Kernel,
 } from "@m-software-engineering/heat-collector-kernel";
 import type { JWTPayload } from "jose";
-import { createJwtVerifier, readBearer, type JwtOptions, type JwtVerifier } from "./verifier";
+import { createJwtVerifier, readBearer, userIdOf, type JwtOptions, type JwtVerifier } from "./verifier";
 
-export { createJwtVerifier, readBearer, DEFAULT_JWT_ALGORITHMS, type JwtOptions, type JwtVerifier } from "./verifier";
+export { createJwtVerifier, readBearer, userIdOf, DEFAULT_JWT_ALGORITHMS, type JwtOptions, type JwtVerifier } from "./verifier";
 
 export interface JwtAuthOptions extends JwtOptions {
   /** Claim naming the project the token may send for. Default "projectId". */
@@ -39,9 +39,11 @@ export async function authenticateJwt(kernel: Kernel, ctx: IngestContext, verify
   if (!token) return reject("missing_jwt", "Send a JWT as Authorization: Bearer <token>.");
   const claims = await verify(token);
   if (isCollectorError(claims)) return claims;
+  const userId = userIdOf(claims);
+  if (isCollectorError(userId)) return userId;
   const projectId = await projectFor(kernel, ctx, claims, projectClaim);
   if (isCollectorError(projectId)) return projectId;
-  return { projectId, userId: typeof claims.sub === "string" ? claims.sub : null, via: "jwt", claims: claims as JsonObject };
+  return { projectId, userId, via: "jwt", claims: claims as JsonObject };
 }
 
 /** Ingest authenticated by a JWT verified against a remote JWKS (issuer, audience, algorithms). */

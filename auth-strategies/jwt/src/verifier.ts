@@ -58,6 +58,21 @@ export function createJwtVerifier(options: JwtOptions): JwtVerifier {
   };
 }
 
+/** What a user id may be in every store: 1..128 characters, none of them control characters. */
+const USABLE_SUB = /^[^\u0000-\u001f\u007f\ud800-\udfff]{1,128}$/;
+
+/**
+ * The user id a verified token vouches for: its `sub`, or null when it has none. A `sub` no store
+ * can keep faithfully is refused rather than cut.
+ */
+export function userIdOf(claims: JWTPayload): string | null | CollectorError {
+  if (claims.sub === undefined) return null;
+  if (typeof claims.sub !== "string" || !USABLE_SUB.test(claims.sub)) {
+    return reject("invalid_jwt", "The JWT's sub must be 1 to 128 printable characters.", { details: { reason: "unusable_sub" } });
+  }
+  return claims.sub;
+}
+
 /** The bearer token of an Authorization header, if any. */
 export function readBearer(header: string | undefined): string | undefined {
   if (!header) return undefined;

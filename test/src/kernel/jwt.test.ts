@@ -47,7 +47,7 @@ describe("JWT auth (jose, local JWKS server)", () => {
       expect(await code(send())).to.deep.equal([401, "missing_jwt"]);
     });
 
-    it("invalid_jwt for expired, not yet valid, wrongly signed, alg none, wrong issuer or audience, garbage", async () => {
+    it("invalid_jwt for expired, not yet valid, wrongly signed, alg none, wrong issuer or audience, unusable sub, garbage", async () => {
       const claims = { sub: "u", projectId: PROJECT.id };
       const bad = [
         await jwks.sign(claims, { expiresIn: Math.floor(Date.now() / 1000) - 600 }),
@@ -56,6 +56,8 @@ describe("JWT auth (jose, local JWKS server)", () => {
         jwks.unsigned(claims),
         await jwks.sign(claims, { issuer: "https://evil.example" }),
         await jwks.sign(claims, { audience: "someone-else" }),
+        await jwks.sign({ ...claims, sub: "u".repeat(129) }),
+        await jwks.sign({ ...claims, sub: "bad\u0000sub" }),
         "not.a.jwt",
       ];
       for (const token of bad) expect(await code(send(token)), token).to.deep.equal([401, "invalid_jwt"]);
