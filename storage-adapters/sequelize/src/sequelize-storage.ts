@@ -1,7 +1,7 @@
 import { QueryTypes, Transaction, type Sequelize } from "sequelize";
 import {
-  DAY_MS,
-  HOUR_MS,
+  periodIndex,
+  ROLLUP_SPANS,
   type EventFilter,
   type EventType,
   type PageRequest,
@@ -270,7 +270,9 @@ export class SequelizeStorage implements StorageAdapter {
   async purgeBefore(beforeTs: number): Promise<{ events: number; sessions: number }> {
     return this.sequelize.transaction(async (t) => {
       for (const table of ["heat_rollup", "heat_rollup_pending"]) {
-        await this.affected(`DELETE FROM ${table} WHERE (span = 'h' AND t < $1) OR (span = 'd' AND t < $2)`, [Math.floor(beforeTs / HOUR_MS), Math.floor(beforeTs / DAY_MS)], t);
+        // A period goes once it has ended before the cut-off: index below the cut-off's own period.
+        const where = ROLLUP_SPANS.map((_, i) => `(span = $${2 * i + 1} AND t < $${2 * i + 2})`).join(" OR ");
+        await this.affected(`DELETE FROM ${table} WHERE ${where}`, ROLLUP_SPANS.flatMap((span) => [span, periodIndex(span, beforeTs)]), t);
       }
       return {
         events: await this.affected("DELETE FROM events WHERE ts < $1", [beforeTs], t),

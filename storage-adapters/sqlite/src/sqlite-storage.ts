@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import {
-  DAY_MS,
-  HOUR_MS,
+  periodIndex,
+  ROLLUP_SPANS,
   rollupFor,
   type EventFilter,
   type EventType,
@@ -407,7 +407,9 @@ export class SqliteStorage implements StorageAdapter {
 
   private readonly purgeTx = this.lazyTx((beforeTs: number) => {
     for (const table of ["heat_rollup", "heat_rollup_summary"]) {
-      this.stmt(`DELETE FROM ${table} WHERE (span = 'h' AND t < ?) OR (span = 'd' AND t < ?)`).run(Math.floor(beforeTs / HOUR_MS), Math.floor(beforeTs / DAY_MS));
+      // A period goes once it has ended before the cut-off: index below the cut-off's own period.
+      const where = ROLLUP_SPANS.map(() => "(span = ? AND t < ?)").join(" OR ");
+      this.stmt(`DELETE FROM ${table} WHERE ${where}`).run(...ROLLUP_SPANS.flatMap((span) => [span, periodIndex(span, beforeTs)]));
     }
     return {
       events: this.stmt("DELETE FROM events WHERE ts < ?").run(beforeTs).changes,

@@ -6,6 +6,24 @@ export const BASE_CELL_PX = 8;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 
+/** Every rollup span, finest first. */
+export const ROLLUP_SPANS: readonly RollupSpan[] = ["h", "d", "m"];
+
+/** The index of the period of `span` holding `ts`: epoch hours, epoch days, or months since 1970-01. */
+export function periodIndex(span: RollupSpan, ts: number): number {
+  if (span === "h") return Math.floor(ts / HOUR_MS);
+  if (span === "d") return Math.floor(ts / DAY_MS);
+  const d = new Date(ts);
+  return (d.getUTCFullYear() - 1970) * 12 + d.getUTCMonth();
+}
+
+/** The first millisecond of period `index` of `span`. */
+export function periodStart(span: RollupSpan, index: number): number {
+  if (span === "h") return index * HOUR_MS;
+  if (span === "d") return index * DAY_MS;
+  return Date.UTC(1970 + Math.floor(index / 12), ((index % 12) + 12) % 12);
+}
+
 function cell(v: number): number {
   return Math.max(0, Math.floor(v / BASE_CELL_PX));
 }
@@ -16,7 +34,7 @@ function num(v: JsonValue | undefined): number | null {
 
 /**
  * The rollup increments of a set of (newly stored) events: one sample per click, per move point,
- * per scroll, and per other event, counted in its hour and in its day. Equal keys are merged.
+ * per scroll, and per other event, counted in its hour, its day and its month. Equal keys are merged.
  */
 export function rollupFor(events: readonly StoredEvent[]): RollupDelta[] {
   const merged = new Map<string, RollupDelta>();
@@ -27,8 +45,7 @@ export function rollupFor(events: readonly StoredEvent[]): RollupDelta[] {
     else merged.set(key, { projectId: e.projectId, page: e.page, bucket: e.bucket, type: e.type, span, t, gx, gy, n: 1 });
   };
   const add = (e: StoredEvent, gx: number, gy: number): void => {
-    bump(e, "h", Math.floor(e.ts / HOUR_MS), gx, gy);
-    bump(e, "d", Math.floor(e.ts / DAY_MS), gx, gy);
+    for (const span of ROLLUP_SPANS) bump(e, span, periodIndex(span, e.ts), gx, gy);
   };
   for (const e of events) {
     switch (e.type) {

@@ -1,8 +1,8 @@
 import { PLOTTABLE_TYPES, type EventType } from "../events";
 import type { HeatmapBody, HeatmapPoint } from "../context";
-import { BASE_CELL_PX, DAY_MS, HOUR_MS, rollupFor } from "../heat/grid";
+import { BASE_CELL_PX, periodIndex, periodStart, rollupFor } from "../heat/grid";
 import type { RollupCellRow, RollupFilter, RollupRange, RollupSummaryRow, StorageAdapter } from "../storage/adapter";
-import type { StoredEvent } from "../storage/records";
+import type { RollupSpan, StoredEvent } from "../storage/records";
 import type { HeatmapQuery } from "./params";
 
 const DEFAULT_VIEWPORT = { w: 1280, h: 720 };
@@ -11,36 +11,44 @@ const SCAN_CHUNK = 2000;
 const MAX_TS = 8.64e15;
 
 interface TimeSplit {
-  /** Whole days and whole hours, served by the rollup. */
+  /** Whole months, days and hours, served by the rollup. */
   ranges: RollupRange[];
   /** Partial hours at the edges, read from raw events. */
   edges: Array<{ fromTs: number; toTs: number }>;
 }
 
-/** Covers [a, b] with whole periods of `size` ms (returned as a range) and the parts left over. */
-function cover(a: number, b: number, size: number): { whole: [number, number] | null; rest: Array<[number, number]> } {
-  const first = Math.ceil(a / size);
-  const last = Math.floor((b + 1) / size) - 1;
+/** Covers [a, b] with whole periods of `span` (returned as a range) and the parts left over. */
+function cover(a: number, b: number, span: RollupSpan): { whole: RollupRange | null; rest: Array<[number, number]> } {
+  const ia = periodIndex(span, a);
+  const first = periodStart(span, ia) === a ? ia : ia + 1;
+  const last = periodIndex(span, b + 1) - 1;
   if (first > last) return { whole: null, rest: [[a, b]] };
   const rest: Array<[number, number]> = [];
-  if (a < first * size) rest.push([a, first * size - 1]);
-  if (b >= (last + 1) * size) rest.push([(last + 1) * size, b]);
-  return { whole: [first, last], rest };
+  if (a < periodStart(span, first)) rest.push([a, periodStart(span, first) - 1]);
+  if (b >= periodStart(span, last + 1)) rest.push([periodStart(span, last + 1), b]);
+  return { whole: { span, from: first, to: last }, rest };
 }
 
 /**
- * Splits [from, to] into whole UTC days, then whole hours, from the rollup, and the partial hours
- * left at the edges, from raw events: a query reads at most two hours of raw events.
+ * Splits [from, to] into whole UTC months, then whole days, then whole hours, from the rollup,
+ * and the partial hours left at the edges, from raw events: a query reads at most two hours of
+ * raw events, and the number of rollup periods it reads grows with the range's length only
+ * logarithmically (one month row set instead of ~30 day row sets).
  */
 export function splitRange(fromTs: number | undefined, toTs: number | undefined): TimeSplit {
-  const days = cover(fromTs ?? 0, toTs ?? MAX_TS, DAY_MS);
-  const ranges: RollupRange[] = days.whole ? [{ span: "d", from: days.whole[0], to: days.whole[1] }] : [];
+  const ranges: RollupRange[] = [];
   const edges: TimeSplit["edges"] = [];
-  for (const [a, b] of days.rest) {
-    const hours = cover(a, b, HOUR_MS);
-    if (hours.whole) ranges.push({ span: "h", from: hours.whole[0], to: hours.whole[1] });
-    for (const [fromTs, toTs] of hours.rest) edges.push({ fromTs, toTs });
+  let pieces: Array<[number, number]> = [[fromTs ?? 0, Math.min(toTs ?? MAX_TS - 1, MAX_TS - 1)]];
+  for (const span of ["m", "d", "h"] as const) {
+    const next: Array<[number, number]> = [];
+    for (const [a, b] of pieces) {
+      const c = cover(a, b, span);
+      if (c.whole) ranges.push(c.whole);
+      next.push(...c.rest);
+    }
+    pieces = next;
   }
+  for (const [fromTs, toTs] of pieces) edges.push({ fromTs, toTs });
   return { ranges, edges };
 }
 
@@ -50,7 +58,7 @@ async function edgeRollup(storage: StorageAdapter, projectId: string, q: Heatmap
   const cells = new Map<string, { bucket: string; type: EventType; gx: number; gy: number; n: number }>();
   const absorb = (chunk: StoredEvent[]) => {
     for (const d of rollupFor(chunk)) {
-      if (d.span !== "h") continue; // every sample is counted per hour and per day: keep one
+      if (d.span !== "h") continue; // every sample is counted once per span: keep one
       const sk = `${d.bucket}\u0000${d.type}`;
       const s = summary.get(sk);
       if (s) {

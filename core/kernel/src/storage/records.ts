@@ -44,12 +44,13 @@ export interface WriteResult {
   duplicates: number;
 }
 
-/** Rollup time spans: "h" counts per UTC hour, "d" per UTC day. Every sample is counted in both. */
-export type RollupSpan = "h" | "d";
+/** Rollup time spans: "h" counts per UTC hour, "d" per UTC day, "m" per UTC calendar month. Every
+ * sample is counted in each. */
+export type RollupSpan = "h" | "d" | "m";
 
 /**
  * One heat-rollup increment. The rollup is keyed by (project, page, bucket, type, span, t, gx, gy),
- * t being the epoch hour or day: for click and move, (gx, gy) is the 8 px grid cell of the sample;
+ * t being the period's index (see periodIndex): for click and move, (gx, gy) is the 8 px grid cell of the sample;
  * for scroll, gx = 0 and gy is the depth in whole percent; other types have gx = gy = 0 (they only
  * count).
  */
