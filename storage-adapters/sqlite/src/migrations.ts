@@ -96,4 +96,25 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
         SELECT project_id, page, bucket, type, span, t, SUM(n), MAX(gy) FROM heat_rollup GROUP BY project_id, page, bucket, type, span, t;
     `,
   },
+  {
+    version: 3,
+    name: "heat rollup month span backfill",
+    // Stores folded before the "m" span existed have day rows but no month rows, so a whole-month
+    // heatmap read nothing. A month's count is the sum of its days; MAX keeps month rows that are
+    // already complete (folded after the upgrade, or whose early days were purged) from doubling.
+    sql: `
+      INSERT INTO heat_rollup (project_id, page, bucket, type, span, t, gx, gy, n)
+        SELECT project_id, page, bucket, type, 'm',
+               (CAST(strftime('%Y', t * 86400, 'unixepoch') AS INTEGER) - 1970) * 12 + CAST(strftime('%m', t * 86400, 'unixepoch') AS INTEGER) - 1 AS month,
+               gx, gy, SUM(n)
+        FROM heat_rollup WHERE span = 'd' GROUP BY project_id, page, bucket, type, month, gx, gy
+        ON CONFLICT (project_id, page, bucket, type, span, t, gx, gy) DO UPDATE SET n = MAX(n, excluded.n);
+      INSERT INTO heat_rollup_summary (project_id, page, bucket, type, span, t, n, max_gy)
+        SELECT project_id, page, bucket, type, 'm',
+               (CAST(strftime('%Y', t * 86400, 'unixepoch') AS INTEGER) - 1970) * 12 + CAST(strftime('%m', t * 86400, 'unixepoch') AS INTEGER) - 1 AS month,
+               SUM(n), MAX(max_gy)
+        FROM heat_rollup_summary WHERE span = 'd' GROUP BY project_id, page, bucket, type, month
+        ON CONFLICT (project_id, page, bucket, type, span, t) DO UPDATE SET n = MAX(n, excluded.n), max_gy = MAX(max_gy, excluded.max_gy);
+    `,
+  },
 ];
