@@ -374,7 +374,8 @@ async function main() {
   console.error(`wrote ${out} in ${results.seconds.toFixed(0)} s`);
 }
 
-main().catch((err) => {
+// Exit explicitly: fetch's keep-alive sockets would otherwise hold the process open.
+main().then(() => process.exit(0), (err) => {
   console.error(err);
   process.exit(1);
 });
