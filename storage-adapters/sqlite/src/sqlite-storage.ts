@@ -145,8 +145,6 @@ export class SqliteStorage implements StorageAdapter {
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("busy_timeout = 5000");
     this.db.pragma("foreign_keys = ON");
-    // Rollup folds are random b-tree writes: a 64 MB page cache (default 2 MB) keeps hot pages in memory.
-    this.db.pragma("cache_size = -65536");
   }
 
   /** Prepared once per distinct SQL text. */
