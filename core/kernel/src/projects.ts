@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { StorageAdapter } from "./storage/adapter";
-import type { ProjectRecord, SecretKind, SecretRecord } from "./storage/records";
+import type { ProjectRecord, SecretKind } from "./storage/records";
 
 /** A project as configured: its secrets in clear, once, so they can be hashed and registered. */
 export interface ProjectDefinition {
@@ -34,7 +34,7 @@ const CACHE_MAX = 10_000;
  * this registry takes effect at once in this process, and within CACHE_TTL_MS in others.
  */
 export class ProjectRegistry {
-  private readonly cache = new Map<string, { at: number; secret: SecretRecord | null; project: ProjectRecord | null }>();
+  private readonly cache = new Map<string, { at: number; project: ProjectRecord | null }>();
 
   constructor(private readonly storage: () => StorageAdapter) {}
 
@@ -84,7 +84,7 @@ export class ProjectRegistry {
     const found = await store.findSecret(hash, kind);
     const project = found && found.revokedAt === null ? await store.getProject(found.projectId) : null;
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
-    this.cache.set(cacheKey, { at: now, secret: found, project });
+    this.cache.set(cacheKey, { at: now, project });
     return project;
   }
 
