@@ -117,4 +117,11 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
         ON CONFLICT (project_id, page, bucket, type, span, t) DO UPDATE SET n = MAX(n, excluded.n), max_gy = MAX(max_gy, excluded.max_gy);
     `,
   },
+  {
+    version: 4,
+    name: "drop heat_rollup_project",
+    // As large as the rollup itself and written for every new cell row; page-less cell queries now
+    // find their pages in heat_rollup_summary and use the primary key instead.
+    sql: `DROP INDEX IF EXISTS heat_rollup_project;`,
+  },
 ];

@@ -89,14 +89,20 @@ function toSecret(r: Row): SecretRecord {
 function rollupWhere(f: RollupFilter): { sql: string; params: Param[] } {
   const params: Param[] = [f.projectId];
   let sql = "project_id = ?";
+  const types = ` AND type IN (${f.types.map(() => "?").join(",")})`;
+  const ranges = ` AND (${f.ranges.map(() => "(span = ? AND t BETWEEN ? AND ?)").join(" OR ")})`;
+  const rangeParams = f.ranges.flatMap((r) => [r.span, r.from, r.to]);
   if (f.page !== undefined) {
     sql += " AND page = ?";
     params.push(f.page);
+  } else {
+    // Lead with the pages that have data in range (from the small summary table), so the cell
+    // query walks the primary key (project_id, page, ...) instead of every page's rows.
+    sql += ` AND page IN (SELECT DISTINCT page FROM heat_rollup_summary WHERE project_id = ?${types}${ranges})`;
+    params.push(f.projectId, ...f.types, ...rangeParams);
   }
-  sql += ` AND type IN (${f.types.map(() => "?").join(",")})`;
-  params.push(...f.types);
-  sql += ` AND (${f.ranges.map(() => "(span = ? AND t BETWEEN ? AND ?)").join(" OR ")})`;
-  for (const r of f.ranges) params.push(r.span, r.from, r.to);
+  sql += types + ranges;
+  params.push(...f.types, ...rangeParams);
   return { sql, params };
 }
 
