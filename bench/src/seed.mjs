@@ -2,8 +2,9 @@
 /**
  * Seeds a store with `rows` stored rows of the bench workload, fast and through each system's own
  * storage layout: `node seed.mjs <ours|baseline> <file> <rows>`.
- * - ours: the SQLite adapter's own write path (SqliteStorage.writeBatch, then its rollup fold), fed
- *   with the kernel's own payload → records mapping; many SDK batches per writeBatch call.
+ * - ours: the adapter's own migration creates the schema; events and sessions go in by bulk SQL
+ *   with the adapter's column mapping (the kernel's own payload → records mapping), then the
+ *   adapter folds them into its heat rollup exactly as it does at start-up after a crash.
  * - baseline: its own migration creates the schema, then bulk INSERTs in one transaction per chunk
  *   of exactly the rows its ingest would write (one per move point, one per other event).
  * Prints one JSON line: { rows, events, seconds }.
@@ -21,9 +22,8 @@ const BATCHES_PER_WRITE = 40;
 async function seedOurs() {
   const { SqliteStorage } = rootRequire("@m-software-engineering/heat-collector-storage-sqlite");
   const { toWriteBatch } = rootRequire("@m-software-engineering/heat-collector-kernel/dist/ingest/to-records.js");
-  const { rollupFor } = rootRequire("@m-software-engineering/heat-collector-kernel");
   // The adapter creates the schema; rows then go in by bulk SQL with the adapter's own column
-  // mapping, one day of traffic per transaction, the rollup computed by the kernel's rollupFor.
+  // mapping, one day of traffic per transaction; the adapter's own catch-up fold builds the rollup.
   const storage = new SqliteStorage({ file, rollupIntervalMs: 3_600_000 });
   await storage.migrate();
   await storage.close();
@@ -35,7 +35,7 @@ async function seedOurs() {
   // Secondary indexes are dropped while loading and rebuilt at the end from their own stored SQL
   // (a sort instead of millions of random b-tree inserts); the schema ends up identical.
   const indexes = /** @type {Array<{ name: string, sql: string }>} */ (
-    db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('events', 'heat_rollup')").all()
+    db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name = 'events'").all()
   );
   for (const ix of indexes) db.exec(`DROP INDEX ${ix.name}`);
   const insEvent = db.prepare(
@@ -46,15 +46,9 @@ async function seedOurs() {
      VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, session_id) DO UPDATE SET
        last_seen_at = MAX(sessions.last_seen_at, excluded.last_seen_at), event_count = sessions.event_count + excluded.event_count`,
   );
-  const insRollup = db.prepare(
-    `INSERT INTO heat_rollup (project_id, page, bucket, type, span, t, gx, gy, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (project_id, page, bucket, type, span, t, gx, gy) DO UPDATE SET n = n + excluded.n`,
-  );
   const day = db.transaction((/** @type {any[]} */ events, /** @type {any[]} */ sessions) => {
     for (const e of events) insEvent.run(e.projectId, e.eventId, e.sessionId, e.userId, e.type, e.ts, e.path, e.page, e.bucket, JSON.stringify(e.data));
     for (const s of sessions) insSession.run(s.projectId, s.sessionId, s.userId, s.startedAt, s.lastSeenAt, s.firstPath, s.n, JSON.stringify(s.app), JSON.stringify(s.device));
-    const deltas = rollupFor(events).sort((a, b) => (a.page < b.page ? -1 : a.page > b.page ? 1 : a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : a.type < b.type ? -1 : a.type > b.type ? 1 : a.span < b.span ? -1 : a.span > b.span ? 1 : a.t - b.t || a.gx - b.gx || a.gy - b.gy));
-    for (const d of deltas) insRollup.run(d.projectId, d.page, d.bucket, d.type, d.span, d.t, d.gx, d.gy, d.n);
   });
   let rows = 0;
   const perDay = Math.ceil(target / WINDOW_DAYS);
@@ -81,14 +75,16 @@ async function seedOurs() {
     rows += events.length;
   }
   for (const ix of indexes) db.exec(ix.sql);
-  // The per-period totals, exactly as the adapter's migration 2 backfills them from the rollup.
-  db.exec(`DELETE FROM heat_rollup_summary;
-    INSERT INTO heat_rollup_summary (project_id, page, bucket, type, span, t, n, max_gy)
-      SELECT project_id, page, bucket, type, span, t, SUM(n), MAX(gy) FROM heat_rollup GROUP BY project_id, page, bucket, type, span, t`);
-  db.prepare("UPDATE heat_rollup_state SET last_seq = (SELECT MAX(seq) FROM events) WHERE id = 1").run();
   db.pragma("wal_checkpoint(TRUNCATE)");
   db.close();
-  return { rows, events: rows };
+  const loaded = performance.now();
+  const folder = new SqliteStorage({ file, rollupIntervalMs: 3_600_000 });
+  await folder.migrate(); // folds every event after the stored position (all of them here)
+  await folder.close();
+  const fin = new Database(file);
+  fin.pragma("wal_checkpoint(TRUNCATE)");
+  fin.close();
+  return { rows, events: rows, foldSeconds: +((performance.now() - loaded) / 1000).toFixed(1) };
 }
 
 async function seedBaseline() {

@@ -6,7 +6,7 @@ export * from "./events";
 export * from "./context";
 export type * from "./storage/adapter";
 export type * from "./storage/records";
-export { rollupFor, periodIndex, periodStart, ROLLUP_SPANS, BASE_CELL_PX, HOUR_MS, DAY_MS } from "./heat/grid";
+export { rollupFor, forEachSample, periodIndex, periodStart, ROLLUP_SPANS, BASE_CELL_PX, HOUR_MS, DAY_MS } from "./heat/grid";
 export { ProjectRegistry, hashSecret, generateSecret, generateProjectId, type ProjectDefinition } from "./projects";
 export { createLogger, type Logger, type LogLevel } from "./logger";
 export { Metrics } from "./metrics";

@@ -1,8 +1,41 @@
+import type Database from "better-sqlite3";
+import { TILE_CELLS, cellIndex, encodeTile, tileKey, tileX, tileY } from "./tile-codec";
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+  /** Data conversion that SQL alone cannot express, run after `sql` in the same transaction. */
+  run?: (db: Database.Database) => void;
+}
+
+/** Migration 5's data step: every (dim, span, period) of the cell rollup re-encoded as tiles. */
+function cellRowsToTiles(db: Database.Database): void {
+  const periods = db
+    .prepare(
+      `SELECT d.id AS dim, s.project_id, s.page, s.bucket, s.type, s.span, s.t FROM heat_rollup_summary s
+       JOIN heat_dims d ON d.project_id = s.project_id AND d.page = s.page AND d.bucket = s.bucket AND d.type = s.type`,
+    )
+    .all() as Array<{ dim: number; project_id: string; page: string; bucket: string; type: string; span: string; t: number }>;
+  const cells = db.prepare("SELECT gx, gy, n FROM heat_rollup WHERE project_id = ? AND page = ? AND bucket = ? AND type = ? AND span = ? AND t = ?");
+  const put = db.prepare("INSERT INTO heat_tiles (dim, span, t, ty, tx, cells) VALUES (?, ?, ?, ?, ?, ?)");
+  for (const p of periods) {
+    const tiles = new Map<number, Float64Array>();
+    for (const c of cells.all(p.project_id, p.page, p.bucket, p.type, p.span, p.t) as Array<{ gx: number; gy: number; n: number }>) {
+      const key = tileKey(c.gx, c.gy);
+      let tile = tiles.get(key);
+      if (!tile) tiles.set(key, (tile = new Float64Array(TILE_CELLS)));
+      tile[cellIndex(c.gx, c.gy)] = c.n;
+    }
+    for (const [key, tile] of tiles) put.run(p.dim, p.span, p.t, tileY(key), tileX(key), encodeTile(tile));
+  }
+}
+
 /**
  * Versioned schema of the SQLite adapter. Each step runs once, inside the same IMMEDIATE
  * transaction that records it, so two processes migrating one file at once cannot both apply it.
  */
-export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: "initial schema",
@@ -123,5 +156,48 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
     // As large as the rollup itself and written for every new cell row; page-less cell queries now
     // find their pages in heat_rollup_summary and use the primary key instead.
     sql: `DROP INDEX IF EXISTS heat_rollup_project;`,
+  },
+  {
+    version: 5,
+    name: "heat tiles",
+    // One row per (dimension, period, 16 x 16-cell tile) instead of one per cell, keyed by an
+    // integer dimension id: the fold writes a tenth of the rows, each with a short key, and reads
+    // decode a few hundred tiles instead of aggregating tens of thousands of rows.
+    sql: `
+      CREATE TABLE heat_dims (
+        id INTEGER PRIMARY KEY,
+        project_id TEXT NOT NULL,
+        page TEXT NOT NULL,
+        bucket TEXT NOT NULL,
+        type TEXT NOT NULL,
+        UNIQUE (project_id, page, bucket, type)
+      );
+      CREATE TABLE heat_periods (
+        dim INTEGER NOT NULL,
+        span TEXT NOT NULL,
+        t INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        max_gy INTEGER NOT NULL,
+        PRIMARY KEY (dim, span, t)
+      ) WITHOUT ROWID;
+      CREATE TABLE heat_tiles (
+        dim INTEGER NOT NULL,
+        span TEXT NOT NULL,
+        t INTEGER NOT NULL,
+        ty INTEGER NOT NULL,
+        tx INTEGER NOT NULL,
+        cells BLOB NOT NULL,
+        PRIMARY KEY (dim, span, t, ty, tx)
+      ) WITHOUT ROWID;
+      INSERT INTO heat_dims (project_id, page, bucket, type)
+        SELECT DISTINCT project_id, page, bucket, type FROM heat_rollup_summary ORDER BY project_id, page, bucket, type;
+      INSERT INTO heat_periods (dim, span, t, n, max_gy)
+        SELECT d.id, s.span, s.t, s.n, s.max_gy FROM heat_rollup_summary s
+        JOIN heat_dims d ON d.project_id = s.project_id AND d.page = s.page AND d.bucket = s.bucket AND d.type = s.type;
+    `,
+    run: (db) => {
+      cellRowsToTiles(db);
+      db.exec("DROP TABLE heat_rollup; DROP TABLE heat_rollup_summary;");
+    },
   },
 ];

@@ -33,47 +33,55 @@ function num(v: JsonValue | undefined): number | null {
 }
 
 /**
- * The rollup increments of a set of (newly stored) events: one sample per click, per move point,
- * per scroll, and per other event, counted in its hour, its day and its month. Equal keys are merged.
+ * Calls `sample(gx, gy)` once per heat sample of `e`: per click, per move point, per scroll, and
+ * per other event. Click and move samples are 8 px cells; a scroll is (0, depth in whole percent);
+ * other types count at (0, 0). The one definition of what a sample is, for every rollup.
+ */
+export function forEachSample(e: StoredEvent, sample: (gx: number, gy: number) => void): void {
+  switch (e.type) {
+    case "click": {
+      const x = num(e.data.x);
+      const y = num(e.data.y);
+      if (x !== null && y !== null) sample(cell(x), cell(y));
+      return;
+    }
+    case "move": {
+      const points = e.data.points;
+      if (!Array.isArray(points)) return;
+      for (const p of points) {
+        if (p === null || typeof p !== "object" || Array.isArray(p)) continue;
+        const x = num(p.x);
+        const y = num(p.y);
+        if (x !== null && y !== null) sample(cell(x), cell(y));
+      }
+      return;
+    }
+    case "scroll": {
+      const pct = num(e.data.scrollDepthPct);
+      if (pct !== null) sample(0, Math.round(Math.min(100, Math.max(0, pct))));
+      return;
+    }
+    default:
+      sample(0, 0);
+  }
+}
+
+/**
+ * The rollup increments of a set of (newly stored) events: every sample (see forEachSample)
+ * counted in its hour, its day and its month. Equal keys are merged.
  */
 export function rollupFor(events: readonly StoredEvent[]): RollupDelta[] {
   const merged = new Map<string, RollupDelta>();
-  const bump = (e: StoredEvent, span: RollupSpan, t: number, gx: number, gy: number): void => {
-    const key = `${e.projectId}\u0000${e.page}\u0000${e.bucket}\u0000${e.type}\u0000${span}${t}\u0000${gx}\u0000${gy}`;
-    const hit = merged.get(key);
-    if (hit) hit.n += 1;
-    else merged.set(key, { projectId: e.projectId, page: e.page, bucket: e.bucket, type: e.type, span, t, gx, gy, n: 1 });
-  };
-  const add = (e: StoredEvent, gx: number, gy: number): void => {
-    for (const span of ROLLUP_SPANS) bump(e, span, periodIndex(span, e.ts), gx, gy);
-  };
   for (const e of events) {
-    switch (e.type) {
-      case "click": {
-        const x = num(e.data.x);
-        const y = num(e.data.y);
-        if (x !== null && y !== null) add(e, cell(x), cell(y));
-        break;
+    const periods = ROLLUP_SPANS.map((span) => [span, periodIndex(span, e.ts)] as const);
+    forEachSample(e, (gx, gy) => {
+      for (const [span, t] of periods) {
+        const key = `${e.projectId}\u0000${e.page}\u0000${e.bucket}\u0000${e.type}\u0000${span}${t}\u0000${gx}\u0000${gy}`;
+        const hit = merged.get(key);
+        if (hit) hit.n += 1;
+        else merged.set(key, { projectId: e.projectId, page: e.page, bucket: e.bucket, type: e.type, span, t, gx, gy, n: 1 });
       }
-      case "move": {
-        const points = e.data.points;
-        if (!Array.isArray(points)) break;
-        for (const p of points) {
-          if (p === null || typeof p !== "object" || Array.isArray(p)) continue;
-          const x = num(p.x);
-          const y = num(p.y);
-          if (x !== null && y !== null) add(e, cell(x), cell(y));
-        }
-        break;
-      }
-      case "scroll": {
-        const pct = num(e.data.scrollDepthPct);
-        if (pct !== null) add(e, 0, Math.round(Math.min(100, Math.max(0, pct))));
-        break;
-      }
-      default:
-        add(e, 0, 0);
-    }
+    });
   }
   return [...merged.values()];
 }

@@ -1,0 +1,114 @@
+import { join } from "node:path";
+import { expect } from "chai";
+import request from "supertest";
+import Database from "better-sqlite3";
+import { rollupFor, type EventType, type JsonObject, type StoredEvent } from "@m-software-engineering/heat-collector-kernel";
+import { MIGRATIONS } from "@m-software-engineering/heat-collector-storage-sqlite";
+import { decodeTile, encodeTile, TILE_CELLS } from "@m-software-engineering/heat-collector-storage-sqlite/dist/tile-codec";
+import { SdkSession } from "../helpers/sdk";
+import { PROJECT, startCollector, tempDir } from "../helpers/collector";
+import { buildScenario, READS } from "./scenario";
+
+describe("SQLite tile codec", () => {
+  it("round-trips sparse and dense tiles, counts up to 2^53 - 1", () => {
+    const cases: number[][] = [
+      new Array<number>(TILE_CELLS).fill(0),
+      Array.from({ length: TILE_CELLS }, (_, i) => (i * 7919) % 300),
+      Array.from({ length: TILE_CELLS }, (_, i) => (i % 17 === 0 ? [1, 127, 128, 16383, 16384, 2 ** 32, 2 ** 53 - 1][i % 7]! : 0)),
+    ];
+    for (const counts of cases) {
+      const back = new Array<number>(TILE_CELLS).fill(0);
+      decodeTile(encodeTile(counts), (i, n) => {
+        back[i] = n;
+      });
+      expect(back).to.deep.equal(counts);
+    }
+    expect(encodeTile(cases[0]!).length, "an empty tile is empty").to.equal(0);
+  });
+});
+
+type Row = Record<string, unknown>;
+
+/** A store at schema version 4 (one rollup row per cell), holding the events of `from`, folded up to `foldedSeq`. */
+function buildV4Store(file: string, from: string, foldedSeq: number): void {
+  const db = new Database(file);
+  db.exec("CREATE TABLE hc_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+  for (const m of MIGRATIONS.filter((m) => m.version <= 4)) {
+    db.exec(m.sql);
+    db.prepare("INSERT INTO hc_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(m.version, m.name, Date.now());
+  }
+  db.prepare("ATTACH DATABASE ? AS src").run(from);
+  for (const table of ["projects", "project_secrets", "sessions", "events"]) db.exec(`INSERT INTO main.${table} SELECT * FROM src.${table}`);
+  // The cell rollup exactly as the version-4 fold wrote it: the kernel's rollupFor over the folded events.
+  const events = (db.prepare("SELECT * FROM main.events WHERE seq <= ? ORDER BY seq").all(foldedSeq) as Row[]).map(
+    (r): StoredEvent => ({
+      projectId: r.project_id as string,
+      eventId: r.event_id as string,
+      sessionId: r.session_id as string,
+      userId: (r.user_id as string | null) ?? null,
+      type: r.type as EventType,
+      ts: r.ts as number,
+      path: r.path as string,
+      page: r.page as string,
+      bucket: r.bucket as string,
+      data: JSON.parse(r.data as string) as JsonObject,
+    }),
+  );
+  const put = db.prepare("INSERT INTO heat_rollup (project_id, page, bucket, type, span, t, gx, gy, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  for (const d of rollupFor(events)) put.run(d.projectId, d.page, d.bucket, d.type, d.span, d.t, d.gx, d.gy, d.n);
+  db.exec(`INSERT INTO heat_rollup_summary (project_id, page, bucket, type, span, t, n, max_gy)
+    SELECT project_id, page, bucket, type, span, t, SUM(n), MAX(gy) FROM heat_rollup GROUP BY project_id, page, bucket, type, span, t`);
+  db.prepare("UPDATE heat_rollup_state SET last_seq = ?").run(foldedSeq);
+  db.exec("DETACH DATABASE src");
+  db.close();
+}
+
+describe("SQLite upgrade: a version-4 store (a rollup row per cell) migrates to tiles with identical answers", () => {
+  const tmp = tempDir();
+  after(() => tmp.cleanup());
+  const fresh = join(tmp.dir, "fresh.db");
+  const old = join(tmp.dir, "v4.db");
+  const reads = Object.entries(READS);
+  const want = new Map<string, unknown>();
+  const UNFOLDED = 40;
+
+  before(async () => {
+    const c = await startCollector({ db: { dialect: "sqlite", file: fresh } });
+    const send = (body: unknown) => request(c.app).post("/ingest").set("x-project-key", PROJECT.key).send(body as object).expect(200);
+    const { batches, concurrentBatches } = buildScenario();
+    for (const b of batches) await send(b);
+    for (const b of concurrentBatches(4, 50)) await send(b);
+    // Hot cells: counts past one and two varint bytes in a tile.
+    const hot = new SdkSession("hot", Date.UTC(2026, 10, 2, 10, 30));
+    for (let k = 0; k < 4; k++) await send(hot.payload(Array.from({ length: 50 }, () => hot.move(Array.from({ length: 100 }, (_, i) => [640 + (i % 3), 360] as [number, number])))));
+    for (const [, url] of reads) want.set(url, (await request(c.app).get(url).expect(200)).body);
+    await c.close();
+    const maxSeq = (new Database(fresh, { readonly: true }).prepare("SELECT MAX(seq) AS m FROM events").get() as { m: number }).m;
+    buildV4Store(old, fresh, maxSeq - UNFOLDED);
+  });
+
+  it("answers every conformance read as the store that never had cell rows, the unfolded events folded too", async () => {
+    const c = await startCollector({ db: { dialect: "sqlite", file: old } });
+    try {
+      for (const [label, url] of reads) {
+        const got = (await request(c.app).get(url).expect(200)).body as unknown;
+        expect(got, label).to.deep.equal(want.get(url));
+      }
+      const heat = (await request(c.app).get(`/api/projects/${PROJECT.id}/heatmap?type=move&path=/`).expect(200)).body as { points: Array<{ value: number }> };
+      expect(Math.max(...heat.points.map((p) => p.value)), "the hot cells' counts survive the conversion").to.be.greaterThan(16384 / 8);
+    } finally {
+      await c.close();
+    }
+    const db = new Database(old, { readonly: true });
+    try {
+      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name);
+      expect(tables).to.include.members(["heat_dims", "heat_tiles", "heat_periods"]);
+      expect(tables).not.to.include.members(["heat_rollup"]);
+      expect(tables).not.to.include.members(["heat_rollup_summary"]);
+      const state = db.prepare("SELECT (SELECT last_seq FROM heat_rollup_state) AS folded, (SELECT MAX(seq) FROM events) AS newest").get() as Row;
+      expect(state.folded, "the events left unfolded at the upgrade are folded").to.equal(state.newest);
+    } finally {
+      db.close();
+    }
+  });
+});
