@@ -2,8 +2,8 @@ import { join } from "node:path";
 import { expect } from "chai";
 import request from "supertest";
 import Database from "better-sqlite3";
-import { rollupFor, type EventType, type JsonObject, type StoredEvent } from "@m-software-engineering/heat-collector-kernel";
-import { MIGRATIONS } from "@m-software-engineering/heat-collector-storage-sqlite";
+import { rollupFor, type EventType, type JsonObject, type StoredEvent, type WriteBatch, type WriteResult } from "@m-software-engineering/heat-collector-kernel";
+import { MIGRATIONS, SqliteStorage } from "@m-software-engineering/heat-collector-storage-sqlite";
 import { decodeTile, encodeTile, TILE_CELLS } from "@m-software-engineering/heat-collector-storage-sqlite/dist/tile-codec";
 import { SdkSession } from "../helpers/sdk";
 import { PROJECT, startCollector, tempDir } from "../helpers/collector";
@@ -109,6 +109,63 @@ describe("SQLite upgrade: a version-4 store (a rollup row per cell) migrates to 
       expect(state.folded, "the events left unfolded at the upgrade are folded").to.equal(state.newest);
     } finally {
       db.close();
+    }
+  });
+});
+
+describe("SQLite writer thread: concurrent batches share one commit", () => {
+  const tmp = tempDir();
+  after(() => tmp.cleanup());
+
+  const batchOf = (session: string, firstPath: string, n: number): WriteBatch => ({
+    projectId: PROJECT.id,
+    sessions: [{ projectId: PROJECT.id, sessionId: session, userId: null, userTraits: null, startedAt: 1_000, lastSeenAt: 2_000, firstPath, app: null, device: null }],
+    events: Array.from({ length: n }, (_, i) => ({
+      projectId: PROJECT.id,
+      eventId: `${session}-e${i}`,
+      sessionId: session,
+      userId: null,
+      type: "click" as const,
+      ts: Date.UTC(2026, 10, 2, 10) + i,
+      path: firstPath,
+      page: firstPath,
+      bucket: "1300x700",
+      data: { x: 8 * i, y: 16 },
+    })),
+  });
+
+  it("a batch refused inside a group fails alone; the others are stored once, and only they reach the rollup", async () => {
+    const file = join(tmp.dir, "group.db");
+    const storage = new SqliteStorage({ file });
+    try {
+      await storage.migrate();
+      const ddl = new Database(file);
+      ddl.exec("CREATE TRIGGER explode BEFORE INSERT ON sessions WHEN NEW.first_path = '/explode' BEGIN SELECT RAISE(ABORT, 'exploding session'); END");
+      ddl.close();
+      const batches = Array.from({ length: 12 }, (_, i) => batchOf(`g${i}`, i === 5 ? "/explode" : "/ok", 10 + i));
+      batches.push(batches[0]!); // a retry in the same group: recognised, not stored twice
+      // Posted in one tick, so the writer thread finds them queued together.
+      const outcomes = await Promise.allSettled(batches.map((b) => storage.writeBatch(b)));
+      outcomes.forEach((o, i) => {
+        if (i === 5) expect(o.status === "rejected" && String(o.reason)).to.match(/exploding session/);
+        else expect(o.status, `batch ${i}`).to.equal("fulfilled");
+      });
+      const first = outcomes[0] as PromiseFulfilledResult<WriteResult>;
+      const again = outcomes[12] as PromiseFulfilledResult<WriteResult>;
+      expect(first.value.inserted + again.value.inserted, "the retried batch is stored once").to.equal(10);
+      const good = batches.slice(0, 12).filter((_, i) => i !== 5);
+      const want = good.reduce((n, b) => n + b.events.length, 0);
+      const db = new Database(file, { readonly: true });
+      try {
+        expect((db.prepare("SELECT COUNT(*) AS n FROM events").get() as { n: number }).n).to.equal(want);
+        expect((db.prepare("SELECT COUNT(*) AS n FROM events WHERE page = '/explode'").get() as { n: number }).n).to.equal(0);
+      } finally {
+        db.close();
+      }
+      const summary = await storage.rollupSummary({ projectId: PROJECT.id, types: ["click"], ranges: [{ span: "m", from: 0, to: 1e6 }] });
+      expect(summary).to.deep.equal([{ bucket: "1300x700", type: "click", n: want, maxGy: 2 }]);
+    } finally {
+      await storage.close();
     }
   });
 });

@@ -1,0 +1,263 @@
+import Database from "better-sqlite3";
+import type { ProjectRecord, SecretRecord, StoredEvent, WriteBatch, WriteResult } from "@m-software-engineering/heat-collector-kernel";
+import { HeatAccumulator } from "./heat-accumulator";
+import { HeatTileStore } from "./heat-tiles";
+import { MIGRATIONS, type Migration } from "./migrations";
+import { openDatabase } from "./open-database";
+import { json, toEvent, type Row } from "./rows";
+
+/** Events per transaction when folding from the events table (start-up catch-up). */
+const CATCH_UP_CHUNK = 20_000;
+/** Flush at once past this many pending dense tiles (1 KB each): bounds memory and a flush's pause. */
+const MAX_PENDING_TILES = 8192;
+
+/** Every write operation, with its argument and result: what crosses the thread boundary. */
+export interface WriterOps {
+  migrate: [null, null];
+  write: [WriteBatch, WriteResult];
+  fold: [null, number];
+  upsertProject: [ProjectRecord, null];
+  addSecret: [SecretRecord, null];
+  revokeSecret: [{ hash: string; revokedAt: number }, boolean];
+  eraseUser: [{ projectId: string; userId: string }, { events: number; sessions: number }];
+  purgeBefore: [number, { events: number; sessions: number }];
+  close: [null, null];
+}
+export type WriterOp = keyof WriterOps;
+
+/**
+ * The one connection that writes. It runs on the writer thread (writer-thread.ts), so SQLite's
+ * write work (inserts, rollup flushes, WAL checkpoints) never blocks the HTTP thread, and it
+ * commits every batch queued while it was busy in one transaction, one savepoint per batch
+ * (group commit): a failing batch rolls back alone.
+ *
+ * The heat rollup is maintained behind the writes: the samples of each newly stored event are
+ * added to an in-memory accumulator once committed, and written to the tile rollup by `fold()`
+ * (on a timer, past MAX_PENDING_TILES, and before rollup reads) together with the fold position
+ * `heat_rollup_state.last_seq`, so a crash loses nothing: the events after it are folded again
+ * from the events table at the next start.
+ */
+export class SqliteWriter {
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly heat = new HeatAccumulator();
+  private readonly tiles = new HeatTileStore((sql) => this.stmt(sql));
+  /** `last_seq` as this writer last wrote or read it; undefined until the first fold. */
+  private foldedSeq: number | undefined;
+  private schemaReady = false;
+
+  constructor(file: string) {
+    this.db = openDatabase(file);
+    // Rollup flushes rewrite the same hot tile pages again and again: checkpointing every 40 MB of
+    // WAL instead of 4 MB copies each page back once instead of many times.
+    this.db.pragma("wal_autocheckpoint = 10000");
+    this.db.pragma("journal_size_limit = 67108864");
+  }
+
+  /** Prepared once per distinct SQL text. */
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  /** better-sqlite3 transactions can only be built once the database is open: build on first use. */
+  private lazyTx<A, R>(fn: (arg: A) => R): () => Database.Transaction<(arg: A) => R> {
+    let tx: Database.Transaction<(arg: A) => R> | undefined;
+    return () => (tx ??= this.db.transaction(fn));
+  }
+
+  migrate(): null {
+    this.db.exec("CREATE TABLE IF NOT EXISTS hc_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+    const step = this.db.transaction((m: Migration) => {
+      if (this.db.prepare("SELECT 1 FROM hc_migrations WHERE version = ?").get(m.version)) return;
+      this.db.exec(m.sql);
+      m.run?.(this.db);
+      this.db.prepare("INSERT INTO hc_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(m.version, m.name, Date.now());
+    });
+    for (const m of MIGRATIONS) step.immediate(m);
+    this.statements.clear(); // statements prepared against dropped tables are stale
+    this.fold();
+    return null;
+  }
+
+  private readonly batchTx = this.lazyTx((batch: WriteBatch): { result: WriteResult; fresh: Array<[StoredEvent, number]> } => {
+    const insert = this.stmt(
+      `INSERT INTO events (project_id, event_id, session_id, user_id, type, ts, path, page, bucket, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, event_id) DO NOTHING`,
+    );
+    const perSession = new Map<string, number>();
+    const fresh: Array<[StoredEvent, number]> = [];
+    for (const e of batch.events) {
+      const r = insert.run(e.projectId, e.eventId, e.sessionId, e.userId, e.type, e.ts, e.path, e.page, e.bucket, JSON.stringify(e.data));
+      if (r.changes === 1) {
+        fresh.push([e, Number(r.lastInsertRowid)]);
+        perSession.set(e.sessionId, (perSession.get(e.sessionId) ?? 0) + 1);
+      }
+    }
+    const upsert = this.stmt(
+      `INSERT INTO sessions (project_id, session_id, user_id, user_traits, started_at, last_seen_at, first_path, event_count, app, device)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (project_id, session_id) DO UPDATE SET
+         user_id = COALESCE(excluded.user_id, sessions.user_id),
+         user_traits = COALESCE(excluded.user_traits, sessions.user_traits),
+         first_path = CASE WHEN excluded.started_at < sessions.started_at THEN excluded.first_path ELSE sessions.first_path END,
+         started_at = MIN(sessions.started_at, excluded.started_at),
+         last_seen_at = MAX(sessions.last_seen_at, excluded.last_seen_at),
+         event_count = sessions.event_count + excluded.event_count,
+         app = COALESCE(excluded.app, sessions.app),
+         device = COALESCE(sessions.device, excluded.device)`,
+    );
+    for (const s of batch.sessions) {
+      upsert.run(s.projectId, s.sessionId, s.userId, json(s.userTraits), s.startedAt, s.lastSeenAt, s.firstPath, perSession.get(s.sessionId) ?? 0, json(s.app), json(s.device));
+    }
+    return { result: { inserted: fresh.length, duplicates: batch.events.length - fresh.length }, fresh };
+  });
+
+  /** Each batch in its own savepoint of one transaction; a batch's error is its result. */
+  private readonly groupTx = this.lazyTx((batches: WriteBatch[]) =>
+    batches.map((b) => {
+      try {
+        return this.batchTx()(b); // nested: a savepoint
+      } catch (err) {
+        return err instanceof Error ? err : new Error(String(err));
+      }
+    }),
+  );
+
+  /** Stores batches in one commit; per batch, its result or the error that rolled it back. */
+  writeMany(batches: WriteBatch[]): Array<WriteResult | Error> {
+    const outcomes = this.groupTx().immediate(batches);
+    // Only once committed: a rolled-back batch must add nothing to the rollup.
+    for (const o of outcomes) if (!(o instanceof Error)) for (const [e, seq] of o.fresh) this.heat.add(e, seq);
+    if (this.heat.tileCount > MAX_PENDING_TILES) this.fold();
+    return outcomes.map((o) => (o instanceof Error ? o : o.result));
+  }
+
+  /**
+   * Writes the accumulator if it holds exactly the events after the stored fold position (no other
+   * process wrote events meanwhile); returns false, writing nothing, otherwise.
+   */
+  private readonly flushTx = this.lazyTx((heat: HeatAccumulator): boolean => {
+    const lastSeq = this.stmt("SELECT last_seq FROM heat_rollup_state WHERE id = 1").pluck().get() as number;
+    if (lastSeq !== this.foldedSeq) return false;
+    const upTo = heat.eventCount > 0 ? heat.maxSeq : lastSeq;
+    const between = this.stmt("SELECT COUNT(*) FROM events WHERE seq > ? AND seq <= ?").pluck().get(lastSeq, upTo) as number;
+    const newest = this.stmt("SELECT COALESCE(MAX(seq), 0) FROM events").pluck().get() as number;
+    if (between !== heat.eventCount || (heat.eventCount === 0 && newest > lastSeq)) return false;
+    if (heat.eventCount === 0) return true;
+    this.tiles.write(heat);
+    this.stmt("UPDATE heat_rollup_state SET last_seq = ? WHERE id = 1").run(upTo);
+    this.foldedSeq = upTo;
+    return true;
+  });
+
+  /** Folds events from the events table, `limit` at a time from the stored position; returns how many. */
+  private readonly foldTableTx = this.lazyTx((limit: number): number => {
+    const lastSeq = this.stmt("SELECT last_seq FROM heat_rollup_state WHERE id = 1").pluck().get() as number;
+    const rows = this.stmt(
+      "SELECT seq, project_id, event_id, session_id, user_id, type, ts, path, page, bucket, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+    ).all(lastSeq, limit) as Row[];
+    const acc = new HeatAccumulator();
+    for (const r of rows) acc.add(toEvent(r), r.seq as number);
+    this.tiles.write(acc);
+    this.foldedSeq = rows.length > 0 ? acc.maxSeq : lastSeq;
+    this.stmt("UPDATE heat_rollup_state SET last_seq = ? WHERE id = 1").run(this.foldedSeq);
+    return rows.length;
+  });
+
+  /** True once the schema exists (migrated here, or by another process / the CLI). */
+  private hasSchema(): boolean {
+    this.schemaReady ||= this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'heat_tiles'").get() !== undefined;
+    return this.schemaReady;
+  }
+
+  /**
+   * Brings the rollup up to date with every committed event; returns how many events were folded.
+   * Normally that writes the accumulator; when the stored position is not where this writer left
+   * it (first use, or another process wrote events), the accumulator is dropped and the events
+   * after the stored position are folded from the events table instead.
+   */
+  fold(): number {
+    if (!this.hasSchema()) return 0;
+    const pending = this.heat.eventCount;
+    const flushed = this.flushTx().immediate(this.heat);
+    this.heat.clear();
+    if (flushed) return pending;
+    let total = 0;
+    for (let n = this.foldTableTx().immediate(CATCH_UP_CHUNK); n > 0; n = n === CATCH_UP_CHUNK ? this.foldTableTx().immediate(CATCH_UP_CHUNK) : 0) total += n;
+    return total;
+  }
+
+  upsertProject(p: ProjectRecord): null {
+    this.stmt(
+      `INSERT INTO projects (id, name, allowed_origins, created_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, allowed_origins = excluded.allowed_origins`,
+    ).run(p.id, p.name, JSON.stringify(p.allowedOrigins), p.createdAt);
+    return null;
+  }
+
+  addSecret(s: SecretRecord): null {
+    this.stmt("INSERT INTO project_secrets (hash, project_id, kind, created_at, revoked_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING").run(
+      s.hash,
+      s.projectId,
+      s.kind,
+      s.createdAt,
+      s.revokedAt,
+    );
+    return null;
+  }
+
+  revokeSecret(a: { hash: string; revokedAt: number }): boolean {
+    return this.stmt("UPDATE project_secrets SET revoked_at = ? WHERE hash = ? AND revoked_at IS NULL").run(a.revokedAt, a.hash).changes === 1;
+  }
+
+  private readonly eraseTx = this.lazyTx((a: { projectId: string; userId: string }) => ({
+    events: this.stmt("DELETE FROM events WHERE project_id = ? AND user_id = ?").run(a.projectId, a.userId).changes,
+    sessions: this.stmt("DELETE FROM sessions WHERE project_id = ? AND user_id = ?").run(a.projectId, a.userId).changes,
+  }));
+
+  /** Rollup counts are anonymous and stay: the user's events are folded before they go. */
+  eraseUser(a: { projectId: string; userId: string }): { events: number; sessions: number } {
+    this.fold();
+    return this.eraseTx().immediate(a);
+  }
+
+  private readonly purgeTx = this.lazyTx((beforeTs: number) => {
+    this.tiles.purge(beforeTs);
+    return {
+      events: this.stmt("DELETE FROM events WHERE ts < ?").run(beforeTs).changes,
+      sessions: this.stmt("DELETE FROM sessions WHERE last_seen_at < ?").run(beforeTs).changes,
+    };
+  });
+
+  purgeBefore(beforeTs: number): { events: number; sessions: number } {
+    this.fold();
+    return this.purgeTx().immediate(beforeTs);
+  }
+
+  /** Runs one operation other than `write` (see writeMany). */
+  run<K extends Exclude<WriterOp, "write">>(op: K, arg: WriterOps[K][0]): WriterOps[K][1] {
+    const ops: { [P in Exclude<WriterOp, "write">]: (a: WriterOps[P][0]) => WriterOps[P][1] } = {
+      migrate: () => this.migrate(),
+      fold: () => this.fold(),
+      upsertProject: (a) => this.upsertProject(a),
+      addSecret: (a) => this.addSecret(a),
+      revokeSecret: (a) => this.revokeSecret(a),
+      eraseUser: (a) => this.eraseUser(a),
+      purgeBefore: (a) => this.purgeBefore(a),
+      close: () => this.close(),
+    };
+    return (ops[op] as (a: WriterOps[K][0]) => WriterOps[K][1])(arg);
+  }
+
+  close(): null {
+    if (!this.db.open) return null;
+    this.fold();
+    this.db.close();
+    return null;
+  }
+}
