@@ -1,4 +1,6 @@
-import { forEachSample, periodIndex, ROLLUP_SPANS, type EventType, type RollupSpan, type StoredEvent } from "@m-software-engineering/heat-collector-kernel";
+import type { EventType, RollupSpan, StoredEvent } from "@m-software-engineering/heat-collector-kernel";
+// The grid module alone: this file runs on the writer thread (see heat-tiles.ts).
+import { forEachSample, periodIndex, ROLLUP_SPANS } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
 import { cellIndex, TILE_CELLS, tileKey } from "./tile-codec";
 
 /** What a heat tile row is keyed by, before the dimension gets its integer id. */

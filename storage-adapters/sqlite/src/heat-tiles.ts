@@ -1,14 +1,10 @@
 import type Database from "better-sqlite3";
-import {
-  periodIndex,
-  ROLLUP_SPANS,
-  type EventType,
-  type RollupCellRow,
-  type RollupFilter,
-  type RollupSummaryRow,
-} from "@m-software-engineering/heat-collector-kernel";
+import type { EventType, RollupCellRow, RollupFilter, RollupSummaryRow } from "@m-software-engineering/heat-collector-kernel";
+// The grid module alone, not the kernel's index: the writer thread loads this file, and the
+// index would bring ajv, winston and tapable into that thread's heap for nothing.
+import { periodIndex, ROLLUP_SPANS } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
 import { type HeatAccumulator, type HeatDim } from "./heat-accumulator";
-import { addEncoded, cellGx, cellGy, decodeTile, encodeTile, TILE_CELLS, tileX, tileY } from "./tile-codec";
+import { addEncoded, cellGx, cellGy, decodeTile, encodeTile, TILE_CELLS, TILE_SIDE, tileX, tileY } from "./tile-codec";
 
 type Param = string | number | null;
 type Prepare = (sql: string) => Database.Statement;
@@ -21,8 +17,46 @@ function rangeClause(f: RollupFilter, prefix: string): { sql: string; params: Pa
   };
 }
 
-/** Cell columns and rows fit below 2^24 (coordinates are at most 1e8 px): one number per cell key. */
-const CX_LIMIT = 1 << 24;
+/** Largest grid summed in a dense array (8 MB); wider spreads of tiles use a map. */
+const DENSE_CELLS = 1 << 20;
+
+/**
+ * Sums the tiles' cells into cells of k × k, calling `emit` once per non-empty cell. Usually in a
+ * dense array over the tiles' bounding box: no allocation per cell, so a read leaves little
+ * garbage; a box larger than DENSE_CELLS (samples scattered over a huge page) falls back to a map.
+ */
+function addCells(tiles: ReadonlyArray<readonly [number, number, Buffer]>, k: number, emit: (cx: number, cy: number, n: number) => void): void {
+  if (tiles.length === 0) return;
+  let [minTx, minTy, maxTx, maxTy] = [Infinity, Infinity, -1, -1];
+  for (const [ty, tx] of tiles) {
+    minTx = Math.min(minTx, tx);
+    maxTx = Math.max(maxTx, tx);
+    minTy = Math.min(minTy, ty);
+    maxTy = Math.max(maxTy, ty);
+  }
+  const x0 = Math.floor((minTx * TILE_SIDE) / k);
+  const y0 = Math.floor((minTy * TILE_SIDE) / k);
+  const cols = Math.floor(((maxTx + 1) * TILE_SIDE - 1) / k) - x0 + 1;
+  const rowCount = Math.floor(((maxTy + 1) * TILE_SIDE - 1) / k) - y0 + 1;
+  if (cols * rowCount <= DENSE_CELLS) {
+    const grid = new Float64Array(cols * rowCount);
+    for (const [ty, tx, blob] of tiles) {
+      decodeTile(blob, (i, n) => {
+        grid[(Math.floor(cellGy(ty, i) / k) - y0) * cols + Math.floor(cellGx(tx, i) / k) - x0]! += n;
+      });
+    }
+    for (let at = 0; at < grid.length; at++) if (grid[at]! > 0) emit(x0 + (at % cols), y0 + Math.floor(at / cols), grid[at]!);
+    return;
+  }
+  const grid = new Map<number, number>();
+  for (const [ty, tx, blob] of tiles) {
+    decodeTile(blob, (i, n) => {
+      const key = (Math.floor(cellGy(ty, i) / k) - y0) * cols + Math.floor(cellGx(tx, i) / k) - x0;
+      grid.set(key, (grid.get(key) ?? 0) + n);
+    });
+  }
+  for (const [key, n] of grid) emit(x0 + (key % cols), y0 + Math.floor(key / cols), n);
+}
 
 /**
  * The SQLite heat rollup: `heat_dims` names each (project, page, bucket, type) once by integer id,
@@ -104,25 +138,20 @@ export class HeatTileStore {
 
   /** Cell counts of one bucket, grouped into cells of `cellFactor` × 8 px (scroll: by percent). */
   cells(f: RollupFilter, bucket: string, cellFactor: number): RollupCellRow[] {
-    const k = Math.max(1, Math.floor(cellFactor));
     const r = rangeClause(f, "");
-    const read = this.prepare(`SELECT ty, tx, cells FROM heat_tiles WHERE dim = ? AND ${r.sql}`);
-    const grids = new Map<EventType, Map<number, number>>();
+    const read = this.prepare(`SELECT ty, tx, cells FROM heat_tiles WHERE dim = ? AND ${r.sql}`).raw();
+    const tilesByType = new Map<EventType, Array<[number, number, Buffer]>>();
     for (const d of this.dimsFor(f, bucket)) {
-      const grid = grids.get(d.type) ?? new Map<number, number>();
-      grids.set(d.type, grid);
-      const scroll = d.type === "scroll";
-      for (const tile of read.iterate(d.id, ...r.params) as IterableIterator<{ ty: number; tx: number; cells: Buffer }>) {
-        decodeTile(tile.cells, (i, n) => {
-          const gx = cellGx(tile.tx, i);
-          const gy = cellGy(tile.ty, i);
-          const key = scroll ? gy * CX_LIMIT : Math.floor(gy / k) * CX_LIMIT + Math.floor(gx / k);
-          grid.set(key, (grid.get(key) ?? 0) + n);
-        });
-      }
+      const tiles = tilesByType.get(d.type) ?? [];
+      for (const t of read.all(d.id, ...r.params) as Array<[number, number, Buffer]>) tiles.push(t);
+      tilesByType.set(d.type, tiles);
     }
     const rows: RollupCellRow[] = [];
-    for (const [type, grid] of grids) for (const [key, n] of grid) rows.push({ type, cx: key % CX_LIMIT, cy: Math.floor(key / CX_LIMIT), n });
+    for (const [type, tiles] of tilesByType) {
+      // Scroll samples are (0, percent): their cells are never grouped.
+      const k = type === "scroll" ? 1 : Math.max(1, Math.floor(cellFactor));
+      addCells(tiles, k, (cx, cy, n) => rows.push({ type, cx, cy, n }));
+    }
     return rows;
   }
 

@@ -79,7 +79,7 @@ export class SqliteStorage implements StorageAdapter {
     this.throwaway = options.file === ":memory:" ? mkdtempSync(join(tmpdir(), "heat-collector-")) : undefined;
     const file = this.throwaway ? join(this.throwaway, "heat.db") : options.file;
     this.db = openDatabase(file);
-    this.writer = new WriterLink({ file, rollupIntervalMs: options.rollupIntervalMs ?? 250 });
+    this.writer = new WriterLink({ file, rollupIntervalMs: options.rollupIntervalMs ?? 1000 });
   }
 
   /** Prepared once per distinct SQL text. */

@@ -9,7 +9,7 @@ import { json, toEvent, type Row } from "./rows";
 /** Events per transaction when folding from the events table (start-up catch-up). */
 const CATCH_UP_CHUNK = 20_000;
 /** Flush at once past this many pending dense tiles (1 KB each): bounds memory and a flush's pause. */
-const MAX_PENDING_TILES = 8192;
+const MAX_PENDING_TILES = 16384;
 
 /** Every write operation, with its argument and result: what crosses the thread boundary. */
 export interface WriterOps {
