@@ -107,7 +107,7 @@ function foldLag(file) {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const row = /** @type {{ lag: number }} */ (
-      db.prepare("SELECT COALESCE((SELECT MAX(seq) FROM events), 0) - (SELECT last_seq FROM heat_rollup_state) AS lag").get()
+      db.prepare("SELECT COALESCE((SELECT MAX(seq) FROM events), 0) - (SELECT MIN(last_seq) FROM heat_fold_state) AS lag").get()
     );
     return row.lag;
   } finally {

@@ -1,6 +1,6 @@
 import type { EventType, RollupSpan, StoredEvent } from "@m-software-engineering/heat-collector-kernel";
 // The grid module alone: this file runs on the writer thread (see heat-tiles.ts).
-import { forEachSample, periodIndex, ROLLUP_SPANS } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
+import { forEachSample, periodIndex } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
 import { cellIndex, TILE_CELLS, tileKey } from "./tile-codec";
 
 /** What a heat tile row is keyed by, before the dimension gets its integer id. */
@@ -26,45 +26,40 @@ export interface PendingPeriod {
 export const dimKeyOf = (d: HeatDim): string => `${d.projectId}\u0000${d.page}\u0000${d.bucket}\u0000${d.type}`;
 
 /**
- * Rollup increments of committed events, aggregated in memory per tile until the next flush: a
- * hot cell hit a thousand times between flushes costs one array increment each time and one row
- * write in the end, instead of a thousand SQL upserts.
+ * Rollup increments of committed events for one span (hours, days or months), aggregated in
+ * memory per tile until that span's next flush: a hot cell hit a thousand times between flushes
+ * costs one array increment each time and one row write in the end, instead of a thousand upserts.
  */
 export class HeatAccumulator {
   readonly periods = new Map<string, PendingPeriod>();
   /** Dense tiles held, a measure of the memory and of the next flush's work. */
   tileCount = 0;
   eventCount = 0;
-  /** Highest events.seq added; the fold position once flushed. */
+  /** Highest events.seq added since the last clear(); its fold position once flushed. */
   maxSeq = 0;
 
-  add(e: StoredEvent, seq: number): void {
-    const dimKey = dimKeyOf(e);
-    const spans: PendingPeriod[] = [];
-    for (const span of ROLLUP_SPANS) {
-      const t = periodIndex(span, e.ts);
-      const key = `${dimKey}\u0000${span}${t}`;
-      let p = this.periods.get(key);
-      if (!p) {
-        p = { dimKey, dim: { projectId: e.projectId, page: e.page, bucket: e.bucket, type: e.type }, span, t, n: 0, maxGy: 0, tiles: new Map() };
-        this.periods.set(key, p);
-      }
-      spans.push(p);
+  constructor(readonly span: RollupSpan) {}
+
+  add(e: StoredEvent, seq: number, dimKey = dimKeyOf(e)): void {
+    const t = periodIndex(this.span, e.ts);
+    const key = `${dimKey}\u0000${t}`;
+    let p = this.periods.get(key);
+    if (!p) {
+      p = { dimKey, dim: { projectId: e.projectId, page: e.page, bucket: e.bucket, type: e.type }, span: this.span, t, n: 0, maxGy: 0, tiles: new Map() };
+      this.periods.set(key, p);
     }
+    const period = p;
     forEachSample(e, (gx, gy) => {
       const tk = tileKey(gx, gy);
-      const ci = cellIndex(gx, gy);
-      for (const p of spans) {
-        let tile = p.tiles.get(tk);
-        if (!tile) {
-          tile = new Uint32Array(TILE_CELLS);
-          p.tiles.set(tk, tile);
-          this.tileCount++;
-        }
-        tile[ci]!++;
-        p.n++;
-        if (gy > p.maxGy) p.maxGy = gy;
+      let tile = period.tiles.get(tk);
+      if (!tile) {
+        tile = new Uint32Array(TILE_CELLS);
+        period.tiles.set(tk, tile);
+        this.tileCount++;
       }
+      tile[cellIndex(gx, gy)]!++;
+      period.n++;
+      if (gy > period.maxGy) period.maxGy = gy;
     });
     this.eventCount++;
     if (seq > this.maxSeq) this.maxSeq = seq;
@@ -74,5 +69,6 @@ export class HeatAccumulator {
     this.periods.clear();
     this.tileCount = 0;
     this.eventCount = 0;
+    this.maxSeq = 0;
   }
 }

@@ -83,6 +83,7 @@ export class HeatTileStore {
 
   /** Adds everything the accumulator holds; inside the caller's write transaction. */
   write(acc: HeatAccumulator): void {
+    if (acc.eventCount === 0) return;
     const getTile = this.prepare("SELECT cells FROM heat_tiles WHERE dim = ? AND span = ? AND t = ? AND ty = ? AND tx = ?").pluck();
     const putTile = this.prepare(
       "INSERT INTO heat_tiles (dim, span, t, ty, tx, cells) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dim, span, t, ty, tx) DO UPDATE SET cells = excluded.cells",

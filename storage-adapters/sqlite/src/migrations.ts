@@ -162,7 +162,8 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "heat tiles",
     // One row per (dimension, period, 16 x 16-cell tile) instead of one per cell, keyed by an
     // integer dimension id: the fold writes a tenth of the rows, each with a short key, and reads
-    // decode a few hundred tiles instead of aggregating tens of thousands of rows.
+    // decode a few hundred tiles instead of aggregating tens of thousands of rows. Each span keeps
+    // its own fold position, so hours, days and months are flushed in turn, each a shorter pause.
     sql: `
       CREATE TABLE heat_dims (
         id INTEGER PRIMARY KEY,
@@ -197,7 +198,14 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
     run: (db) => {
       cellRowsToTiles(db);
-      db.exec("DROP TABLE heat_rollup; DROP TABLE heat_rollup_summary;");
+      db.exec(`
+        CREATE TABLE heat_fold_state (span TEXT PRIMARY KEY, last_seq INTEGER NOT NULL) WITHOUT ROWID;
+        INSERT INTO heat_fold_state (span, last_seq)
+          SELECT column1, (SELECT last_seq FROM heat_rollup_state WHERE id = 1) FROM (VALUES ('h'), ('d'), ('m'));
+        DROP TABLE heat_rollup_state;
+        DROP TABLE heat_rollup;
+        DROP TABLE heat_rollup_summary;
+      `);
     },
   },
 ];

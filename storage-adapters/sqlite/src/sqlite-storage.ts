@@ -26,7 +26,8 @@ import { WriterLink } from "./writer-link";
 export interface SqliteStorageOptions {
   /** Database file; ":memory:" for a throwaway store (a temporary file, removed on close). */
   file: string;
-  /** How often the heat increments held in memory are written to the rollup (ms). Default 250. */
+  /** How often each span's heat increments held in memory are written to the rollup (ms; the
+   * spans take turns, so a flush happens every third of it). Default 1000. */
   rollupIntervalMs?: number;
 }
 

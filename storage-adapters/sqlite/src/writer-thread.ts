@@ -58,9 +58,9 @@ port.on("message", (req: WriterRequest) => {
 
 const timer = setInterval(() => {
   try {
-    writer.fold();
+    writer.foldNextSpan();
   } catch {
     // Left for the next tick; a rollup read folds first and reports the error to its caller.
   }
-}, data.rollupIntervalMs);
+}, data.rollupIntervalMs / 3);
 timer.unref();

@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
-import type { ProjectRecord, SecretRecord, StoredEvent, WriteBatch, WriteResult } from "@m-software-engineering/heat-collector-kernel";
-import { HeatAccumulator } from "./heat-accumulator";
+import type { ProjectRecord, RollupSpan, SecretRecord, StoredEvent, WriteBatch, WriteResult } from "@m-software-engineering/heat-collector-kernel";
+import { ROLLUP_SPANS } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
+import { dimKeyOf, HeatAccumulator } from "./heat-accumulator";
 import { HeatTileStore } from "./heat-tiles";
 import { MIGRATIONS, type Migration } from "./migrations";
 import { openDatabase } from "./open-database";
@@ -8,7 +9,7 @@ import { json, toEvent, type Row } from "./rows";
 
 /** Events per transaction when folding from the events table (start-up catch-up). */
 const CATCH_UP_CHUNK = 20_000;
-/** Flush at once past this many pending dense tiles (1 KB each): bounds memory and a flush's pause. */
+/** Past this many pending dense tiles (1 KB each), the fullest span is flushed at once: bounds memory. */
 const MAX_PENDING_TILES = 16384;
 
 /** Every write operation, with its argument and result: what crosses the thread boundary. */
@@ -32,18 +33,20 @@ export type WriterOp = keyof WriterOps;
  * (group commit): a failing batch rolls back alone.
  *
  * The heat rollup is maintained behind the writes: the samples of each newly stored event are
- * added to an in-memory accumulator once committed, and written to the tile rollup by `fold()`
- * (on a timer, past MAX_PENDING_TILES, and before rollup reads) together with the fold position
- * `heat_rollup_state.last_seq`, so a crash loses nothing: the events after it are folded again
- * from the events table at the next start.
+ * added to in-memory accumulators (one per span) once committed, and written to the tile rollup
+ * by `fold()` (a timer flushes one span per tick, in turn; everything past MAX_PENDING_TILES and
+ * before rollup reads), each span with its fold position `heat_fold_state.last_seq`, so a crash
+ * loses nothing: the events after a span's position are folded again at the next start.
  */
 export class SqliteWriter {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
-  private readonly heat = new HeatAccumulator();
+  /** One accumulator per span, each flushed with its own fold position. */
+  private readonly heat: Record<RollupSpan, HeatAccumulator> = { h: new HeatAccumulator("h"), d: new HeatAccumulator("d"), m: new HeatAccumulator("m") };
+  private nextSpan = 0;
   private readonly tiles = new HeatTileStore((sql) => this.stmt(sql));
-  /** `last_seq` as this writer last wrote or read it; undefined until the first fold. */
-  private foldedSeq: number | undefined;
+  /** Each span's `last_seq` as this writer last wrote or read it; -1 until the first fold. */
+  private readonly foldedSeq: Record<RollupSpan, number> = { h: -1, d: -1, m: -1 };
   private schemaReady = false;
 
   constructor(file: string) {
@@ -132,64 +135,101 @@ export class SqliteWriter {
   writeMany(batches: WriteBatch[]): Array<WriteResult | Error> {
     const outcomes = this.groupTx().immediate(batches);
     // Only once committed: a rolled-back batch must add nothing to the rollup.
-    for (const o of outcomes) if (!(o instanceof Error)) for (const [e, seq] of o.fresh) this.heat.add(e, seq);
-    if (this.heat.tileCount > MAX_PENDING_TILES) this.fold();
+    const { h, d, m } = this.heat;
+    for (const o of outcomes) {
+      if (o instanceof Error) continue;
+      for (const [e, seq] of o.fresh) {
+        const key = dimKeyOf(e);
+        h.add(e, seq, key);
+        d.add(e, seq, key);
+        m.add(e, seq, key);
+      }
+    }
+    if (h.tileCount + d.tileCount + m.tileCount > MAX_PENDING_TILES) this.fold([[h, d, m].reduce((a, b) => (b.tileCount > a.tileCount ? b : a)).span]);
     return outcomes.map((o) => (o instanceof Error ? o : o.result));
   }
 
+  /** The stored fold position of each span. */
+  private positions(): Record<RollupSpan, number> {
+    const rows = this.stmt("SELECT span, last_seq FROM heat_fold_state").all() as Array<{ span: RollupSpan; last_seq: number }>;
+    const at = { h: 0, d: 0, m: 0 };
+    for (const r of rows) at[r.span] = r.last_seq;
+    return at;
+  }
+
   /**
-   * Writes the accumulator if it holds exactly the events after the stored fold position (no other
-   * process wrote events meanwhile); returns false, writing nothing, otherwise.
+   * Writes one span's accumulator if it holds exactly the events after that span's stored
+   * position (no other process wrote events meanwhile); returns false, writing nothing, otherwise.
    */
-  private readonly flushTx = this.lazyTx((heat: HeatAccumulator): boolean => {
-    const lastSeq = this.stmt("SELECT last_seq FROM heat_rollup_state WHERE id = 1").pluck().get() as number;
-    if (lastSeq !== this.foldedSeq) return false;
-    const upTo = heat.eventCount > 0 ? heat.maxSeq : lastSeq;
+  private readonly flushTx = this.lazyTx((acc: HeatAccumulator): boolean => {
+    const lastSeq = this.stmt("SELECT last_seq FROM heat_fold_state WHERE span = ?").pluck().get(acc.span) as number;
+    if (lastSeq !== this.foldedSeq[acc.span]) return false;
+    const upTo = acc.eventCount > 0 ? acc.maxSeq : lastSeq;
     const between = this.stmt("SELECT COUNT(*) FROM events WHERE seq > ? AND seq <= ?").pluck().get(lastSeq, upTo) as number;
     const newest = this.stmt("SELECT COALESCE(MAX(seq), 0) FROM events").pluck().get() as number;
-    if (between !== heat.eventCount || (heat.eventCount === 0 && newest > lastSeq)) return false;
-    if (heat.eventCount === 0) return true;
-    this.tiles.write(heat);
-    this.stmt("UPDATE heat_rollup_state SET last_seq = ? WHERE id = 1").run(upTo);
-    this.foldedSeq = upTo;
+    if (between !== acc.eventCount || (acc.eventCount === 0 && newest > lastSeq)) return false;
+    this.tiles.write(acc);
+    this.stmt("UPDATE heat_fold_state SET last_seq = ? WHERE span = ?").run(upTo, acc.span);
+    this.foldedSeq[acc.span] = upTo;
     return true;
   });
 
-  /** Folds events from the events table, `limit` at a time from the stored position; returns how many. */
+  /** Folds events from the events table, `limit` at a time from the stored positions; returns how many. */
   private readonly foldTableTx = this.lazyTx((limit: number): number => {
-    const lastSeq = this.stmt("SELECT last_seq FROM heat_rollup_state WHERE id = 1").pluck().get() as number;
+    const at = this.positions();
+    const from = Math.min(at.h, at.d, at.m);
     const rows = this.stmt(
       "SELECT seq, project_id, event_id, session_id, user_id, type, ts, path, page, bucket, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-    ).all(lastSeq, limit) as Row[];
-    const acc = new HeatAccumulator();
-    for (const r of rows) acc.add(toEvent(r), r.seq as number);
-    this.tiles.write(acc);
-    this.foldedSeq = rows.length > 0 ? acc.maxSeq : lastSeq;
-    this.stmt("UPDATE heat_rollup_state SET last_seq = ? WHERE id = 1").run(this.foldedSeq);
+    ).all(from, limit) as Row[];
+    const last = rows.length > 0 ? (rows[rows.length - 1]!.seq as number) : from;
+    for (const span of ROLLUP_SPANS) {
+      const acc = new HeatAccumulator(span);
+      for (const r of rows) if ((r.seq as number) > at[span]) acc.add(toEvent(r), r.seq as number);
+      this.tiles.write(acc);
+      this.foldedSeq[span] = Math.max(at[span], last);
+      this.stmt("UPDATE heat_fold_state SET last_seq = ? WHERE span = ?").run(this.foldedSeq[span], span);
+    }
     return rows.length;
   });
 
   /** True once the schema exists (migrated here, or by another process / the CLI). */
   private hasSchema(): boolean {
-    this.schemaReady ||= this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'heat_tiles'").get() !== undefined;
+    this.schemaReady ||= this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'heat_fold_state'").get() !== undefined;
     return this.schemaReady;
   }
 
   /**
-   * Brings the rollup up to date with every committed event; returns how many events were folded.
-   * Normally that writes the accumulator; when the stored position is not where this writer left
-   * it (first use, or another process wrote events), the accumulator is dropped and the events
-   * after the stored position are folded from the events table instead.
+   * Brings the rollup of `spans` (all by default) up to date with every committed event; returns
+   * how many events the furthest-behind span took in. Normally that writes the accumulators; when
+   * a stored position is not where this writer left it (first use, or another process wrote
+   * events), every accumulator is dropped and the events after the stored positions are folded
+   * from the events table instead.
    */
-  fold(): number {
+  fold(spans: readonly RollupSpan[] = ROLLUP_SPANS): number {
     if (!this.hasSchema()) return 0;
-    const pending = this.heat.eventCount;
-    const flushed = this.flushTx().immediate(this.heat);
-    this.heat.clear();
-    if (flushed) return pending;
+    let folded = 0;
+    for (const span of spans) {
+      const acc = this.heat[span];
+      const pending = acc.eventCount;
+      if (!this.flushTx().immediate(acc)) return this.foldFromTable();
+      acc.clear();
+      folded = Math.max(folded, pending);
+    }
+    return folded;
+  }
+
+  private foldFromTable(): number {
+    for (const span of ROLLUP_SPANS) this.heat[span].clear();
     let total = 0;
     for (let n = this.foldTableTx().immediate(CATCH_UP_CHUNK); n > 0; n = n === CATCH_UP_CHUNK ? this.foldTableTx().immediate(CATCH_UP_CHUNK) : 0) total += n;
     return total;
+  }
+
+  /** The timer's step: one span per tick, in turn, so each pause writes a third of the tiles. */
+  foldNextSpan(): number {
+    const span = ROLLUP_SPANS[this.nextSpan]!;
+    this.nextSpan = (this.nextSpan + 1) % ROLLUP_SPANS.length;
+    return this.fold([span]);
   }
 
   upsertProject(p: ProjectRecord): null {

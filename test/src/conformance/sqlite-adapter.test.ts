@@ -105,8 +105,9 @@ describe("SQLite upgrade: a version-4 store (a rollup row per cell) migrates to 
       expect(tables).to.include.members(["heat_dims", "heat_tiles", "heat_periods"]);
       expect(tables).not.to.include.members(["heat_rollup"]);
       expect(tables).not.to.include.members(["heat_rollup_summary"]);
-      const state = db.prepare("SELECT (SELECT last_seq FROM heat_rollup_state) AS folded, (SELECT MAX(seq) FROM events) AS newest").get() as Row;
-      expect(state.folded, "the events left unfolded at the upgrade are folded").to.equal(state.newest);
+      const state = db.prepare("SELECT (SELECT MIN(last_seq) FROM heat_fold_state) AS folded, (SELECT MAX(seq) FROM events) AS newest").get() as Row;
+      expect(state.folded, "the events left unfolded at the upgrade are folded, in every span").to.equal(state.newest);
+      expect(tables).not.to.include.members(["heat_rollup_state"]);
     } finally {
       db.close();
     }
