@@ -4,7 +4,7 @@ import type { EventType, RollupCellRow, RollupFilter, RollupSummaryRow } from "@
 // index would bring ajv, winston and tapable into that thread's heap for nothing.
 import { periodIndex, ROLLUP_SPANS } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
 import { type HeatAccumulator, type HeatDim } from "./heat-accumulator";
-import { addEncoded, cellGx, cellGy, decodeTile, encodeTile, TILE_CELLS, TILE_SIDE, tileX, tileY } from "./tile-codec";
+import { addTiles, cellGx, cellGy, decodeTile, encodeTile, TILE_SIDE, tileX, tileY } from "./tile-codec";
 
 type Param = string | number | null;
 type Prepare = (sql: string) => Database.Statement;
@@ -15,6 +15,11 @@ function rangeClause(f: RollupFilter, prefix: string): { sql: string; params: Pa
     sql: `(${f.ranges.map(() => `(${prefix}span = ? AND ${prefix}t BETWEEN ? AND ?)`).join(" OR ")})`,
     params: f.ranges.flatMap((r) => [r.span, r.from, r.to]),
   };
+}
+
+/** Registers heat_tile_add(a, b), the sum of two encoded tiles, on the writing connection. */
+export function registerTileFunctions(db: Database.Database): void {
+  db.function("heat_tile_add", { deterministic: true }, (a: unknown, b: unknown) => addTiles(a as Buffer, b as Buffer));
 }
 
 /** Largest grid summed in a dense array (8 MB); wider spreads of tiles use a map. */
@@ -66,7 +71,6 @@ function addCells(tiles: ReadonlyArray<readonly [number, number, Buffer]>, k: nu
  */
 export class HeatTileStore {
   private readonly dims = new Map<string, number>();
-  private readonly merged = new Float64Array(TILE_CELLS);
 
   constructor(private readonly prepare: Prepare) {}
 
@@ -81,32 +85,25 @@ export class HeatTileStore {
     return id;
   }
 
-  /** Adds everything the accumulator holds; inside the caller's write transaction. */
+  /**
+   * Adds everything the accumulator holds; inside the caller's write transaction, on a connection
+   * where `registerTileFunctions` ran: one upsert per tile, the sum done by heat_tile_add.
+   */
   write(acc: HeatAccumulator): void {
     if (acc.eventCount === 0) return;
-    const getTile = this.prepare("SELECT cells FROM heat_tiles WHERE dim = ? AND span = ? AND t = ? AND ty = ? AND tx = ?").pluck();
     const putTile = this.prepare(
-      "INSERT INTO heat_tiles (dim, span, t, ty, tx, cells) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dim, span, t, ty, tx) DO UPDATE SET cells = excluded.cells",
+      `INSERT INTO heat_tiles (dim, span, t, ty, tx, cells) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (dim, span, t, ty, tx) DO UPDATE SET cells = heat_tile_add(cells, excluded.cells)`,
     );
     const addPeriod = this.prepare(
       `INSERT INTO heat_periods (dim, span, t, n, max_gy) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (dim, span, t) DO UPDATE SET n = n + excluded.n, max_gy = MAX(max_gy, excluded.max_gy)`,
     );
-    const merged = this.merged;
     for (const p of acc.periods.values()) {
       if (p.n === 0) continue; // events without samples (a move with no points) add nothing
       const dim = this.dimId(p.dim, p.dimKey);
       addPeriod.run(dim, p.span, p.t, p.n, p.maxGy);
-      for (const [key, counts] of p.tiles) {
-        const ty = tileY(key);
-        const tx = tileX(key);
-        const stored = getTile.get(dim, p.span, p.t, ty, tx) as Buffer | undefined;
-        if (stored) {
-          merged.set(counts);
-          addEncoded(merged, stored);
-          putTile.run(dim, p.span, p.t, ty, tx, encodeTile(merged));
-        } else putTile.run(dim, p.span, p.t, ty, tx, encodeTile(counts));
-      }
+      for (const [key, counts] of p.tiles) putTile.run(dim, p.span, p.t, tileY(key), tileX(key), encodeTile(counts));
     }
   }
 

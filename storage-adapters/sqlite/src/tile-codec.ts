@@ -56,9 +56,45 @@ export function decodeTile(blob: Uint8Array, cell: (index: number, count: number
   }
 }
 
-/** Adds an encoded tile's counts into a dense tile. */
-export function addEncoded(into: Float64Array, blob: Uint8Array): void {
-  decodeTile(blob, (i, n) => {
-    into[i]! += n;
-  });
+/** Reads the varint at `at`; returns [value, next offset]. */
+function varint(blob: Uint8Array, at: number): [number, number] {
+  let n = 0;
+  let scale = 1;
+  let b: number;
+  do {
+    b = blob[at++]!;
+    n += (b & 0x7f) * scale;
+    scale *= 0x80;
+  } while (b & 0x80);
+  return [n, at];
+}
+
+function putVarint(out: Buffer, at: number, n: number): number {
+  while (n >= 0x80) {
+    out[at++] = (n % 0x80) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  out[at++] = n;
+  return at;
+}
+
+/** The sum of two encoded tiles, encoded: a merge of two index-ordered lists, no dense pass. */
+export function addTiles(a: Uint8Array, b: Uint8Array): Buffer {
+  let i = 0;
+  let j = 0;
+  let at = 0;
+  while (i < a.length || j < b.length) {
+    const ia = i < a.length ? a[i]! : TILE_CELLS;
+    const ib = j < b.length ? b[j]! : TILE_CELLS;
+    let n = 0;
+    if (ia <= ib) [n, i] = varint(a, i + 1);
+    if (ib <= ia) {
+      const [m, next] = varint(b, j + 1);
+      n += m;
+      j = next;
+    }
+    scratch[at++] = Math.min(ia, ib);
+    at = putVarint(scratch, at, n);
+  }
+  return Buffer.from(scratch.subarray(0, at));
 }

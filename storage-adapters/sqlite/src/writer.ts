@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import type { ProjectRecord, RollupSpan, SecretRecord, StoredEvent, WriteBatch, WriteResult } from "@m-software-engineering/heat-collector-kernel";
 import { ROLLUP_SPANS } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
 import { dimKeyOf, HeatAccumulator } from "./heat-accumulator";
-import { HeatTileStore } from "./heat-tiles";
+import { HeatTileStore, registerTileFunctions } from "./heat-tiles";
 import { MIGRATIONS, type Migration } from "./migrations";
 import { openDatabase } from "./open-database";
 import { json, toEvent, type Row } from "./rows";
@@ -55,6 +55,7 @@ export class SqliteWriter {
     // WAL instead of 4 MB copies each page back once instead of many times.
     this.db.pragma("wal_autocheckpoint = 10000");
     this.db.pragma("journal_size_limit = 67108864");
+    registerTileFunctions(this.db);
   }
 
   /** Prepared once per distinct SQL text. */

@@ -4,7 +4,7 @@ import request from "supertest";
 import Database from "better-sqlite3";
 import { rollupFor, type EventType, type JsonObject, type StoredEvent, type WriteBatch, type WriteResult } from "@m-software-engineering/heat-collector-kernel";
 import { MIGRATIONS, SqliteStorage } from "@m-software-engineering/heat-collector-storage-sqlite";
-import { decodeTile, encodeTile, TILE_CELLS } from "@m-software-engineering/heat-collector-storage-sqlite/dist/tile-codec";
+import { addTiles, decodeTile, encodeTile, TILE_CELLS } from "@m-software-engineering/heat-collector-storage-sqlite/dist/tile-codec";
 import { SdkSession } from "../helpers/sdk";
 import { PROJECT, startCollector, tempDir } from "../helpers/collector";
 import { buildScenario, READS } from "./scenario";
@@ -24,6 +24,19 @@ describe("SQLite tile codec", () => {
       expect(back).to.deep.equal(counts);
     }
     expect(encodeTile(cases[0]!).length, "an empty tile is empty").to.equal(0);
+  });
+
+  it("adds two encoded tiles as their dense sum", () => {
+    let seed = 3;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let round = 0; round < 200; round++) {
+      const [a, b] = [0, 1].map(() => Array.from({ length: TILE_CELLS }, () => (random() < 0.2 ? Math.floor(random() * 2 ** (1 + Math.floor(random() * 40))) : 0)));
+      const sum = new Array<number>(TILE_CELLS).fill(0);
+      decodeTile(addTiles(encodeTile(a!), encodeTile(b!)), (i, n) => {
+        sum[i] = n;
+      });
+      expect(sum).to.deep.equal(a!.map((n, i) => n + b![i]!));
+    }
   });
 });
 
