@@ -1,12 +1,12 @@
 import { PLOTTABLE_TYPES, type EventType } from "../events";
 import type { HeatmapBody, HeatmapPoint } from "../context";
-import { BASE_CELL_PX, periodIndex, periodStart, rollupFor } from "../heat/grid";
+import { BASE_CELL_PX, forEachSample, periodIndex, periodStart } from "../heat/grid";
 import type { RollupCellRow, RollupFilter, RollupRange, RollupSummaryRow, StorageAdapter } from "../storage/adapter";
 import type { RollupSpan, StoredEvent } from "../storage/records";
 import type { HeatmapQuery } from "./params";
 
 const DEFAULT_VIEWPORT = { w: 1280, h: 720 };
-const SCAN_CHUNK = 2000;
+const CELL_KEY = 2 ** 24;
 
 const MAX_TS = 8.64e15;
 
@@ -52,38 +52,36 @@ export function splitRange(fromTs: number | undefined, toTs: number | undefined)
   return { ranges, edges };
 }
 
-/** Summary and 8 px cells of the partial-hour edges, aggregated with the same rollup rules. */
+/**
+ * Summary and 8 px cells of the partial-hour edges, counted with the rollup's own sample rule
+ * (forEachSample), once per sample: the rollup's spans would only count each sample three times.
+ */
 async function edgeRollup(storage: StorageAdapter, projectId: string, q: HeatmapQuery, edges: TimeSplit["edges"]) {
   const summary = new Map<string, RollupSummaryRow>();
-  const cells = new Map<string, { bucket: string; type: EventType; gx: number; gy: number; n: number }>();
-  const absorb = (chunk: StoredEvent[]) => {
-    for (const d of rollupFor(chunk)) {
-      if (d.span !== "h") continue; // every sample is counted once per span: keep one
-      const sk = `${d.bucket}\u0000${d.type}`;
-      const s = summary.get(sk);
-      if (s) {
-        s.n += d.n;
-        s.maxGy = Math.max(s.maxGy, d.gy);
-      } else summary.set(sk, { bucket: d.bucket, type: d.type, n: d.n, maxGy: d.gy });
-      if (!PLOTTABLE_TYPES.includes(d.type)) continue;
-      const ck = `${sk}\u0000${d.gx}\u0000${d.gy}`;
-      const c = cells.get(ck);
-      if (c) c.n += d.n;
-      else cells.set(ck, { bucket: d.bucket, type: d.type, gx: d.gx, gy: d.gy, n: d.n });
-    }
+  /** Per summary key, cell counts keyed gy * 2^24 + gx (gx < 2^24: coordinates are at most 1e8 px). */
+  const cells = new Map<string, Map<number, number>>();
+  const absorb = (e: StoredEvent) => {
+    const sk = `${e.bucket}\u0000${e.type}`;
+    let s = summary.get(sk);
+    if (!s) summary.set(sk, (s = { bucket: e.bucket, type: e.type, n: 0, maxGy: 0 }));
+    const row = s;
+    const grid = PLOTTABLE_TYPES.includes(e.type) ? (cells.get(sk) ?? cells.set(sk, new Map()).get(sk)!) : null;
+    forEachSample(e, (gx, gy) => {
+      row.n++;
+      if (gy > row.maxGy) row.maxGy = gy;
+      if (grid) grid.set(gy * CELL_KEY + gx, (grid.get(gy * CELL_KEY + gx) ?? 0) + 1);
+    });
   };
   for (const edge of edges) {
-    let chunk: StoredEvent[] = [];
-    for await (const e of storage.scanEvents({ projectId, ...(q.page !== undefined && { page: q.page }), types: q.types, ...edge })) {
-      chunk.push(e);
-      if (chunk.length >= SCAN_CHUNK) {
-        absorb(chunk);
-        chunk = [];
-      }
-    }
-    absorb(chunk);
+    for await (const e of storage.scanEvents({ projectId, ...(q.page !== undefined && { page: q.page }), types: q.types, ...edge })) absorb(e);
   }
-  return { summary: [...summary.values()], cells: [...cells.values()] };
+  const cellRows: Array<{ bucket: string; type: EventType; gx: number; gy: number; n: number }> = [];
+  for (const [sk, grid] of cells) {
+    const { bucket, type } = summary.get(sk)!;
+    for (const [key, n] of grid) cellRows.push({ bucket, type, gx: key % CELL_KEY, gy: Math.floor(key / CELL_KEY), n });
+  }
+  // A summary row exists only where a sample was counted, as in the rollup.
+  return { summary: [...summary.values()].filter((r) => r.n > 0), cells: cellRows };
 }
 
 function parseBucket(bucket: string | null): { w: number; h: number } {
