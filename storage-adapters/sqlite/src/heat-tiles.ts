@@ -22,6 +22,9 @@ export function registerTileFunctions(db: Database.Database): void {
   db.function("heat_tile_add", { deterministic: true }, (a: unknown, b: unknown) => addTiles(a as Buffer, b as Buffer));
 }
 
+const TILES_PER_STEP = 256;
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** Largest grid summed in a dense array (8 MB); wider spreads of tiles use a map. */
 const DENSE_CELLS = 1 << 20;
 
@@ -30,7 +33,7 @@ const DENSE_CELLS = 1 << 20;
  * dense array over the tiles' bounding box: no allocation per cell, so a read leaves little
  * garbage; a box larger than DENSE_CELLS (samples scattered over a huge page) falls back to a map.
  */
-function addCells(tiles: ReadonlyArray<readonly [number, number, Buffer]>, k: number, emit: (cx: number, cy: number, n: number) => void): void {
+async function addCells(tiles: ReadonlyArray<readonly [number, number, Buffer]>, k: number, emit: (cx: number, cy: number, n: number) => void): Promise<void> {
   if (tiles.length === 0) return;
   let [minTx, minTy, maxTx, maxTy] = [Infinity, Infinity, -1, -1];
   for (const [ty, tx] of tiles) {
@@ -45,7 +48,9 @@ function addCells(tiles: ReadonlyArray<readonly [number, number, Buffer]>, k: nu
   const rowCount = Math.floor(((maxTy + 1) * TILE_SIDE - 1) / k) - y0 + 1;
   if (cols * rowCount <= DENSE_CELLS) {
     const grid = new Float64Array(cols * rowCount);
-    for (const [ty, tx, blob] of tiles) {
+    for (let at = 0; at < tiles.length; at++) {
+      if (at % TILES_PER_STEP === TILES_PER_STEP - 1) await yieldToEventLoop();
+      const [ty, tx, blob] = tiles[at]!;
       decodeTile(blob, (i, n) => {
         grid[(Math.floor(cellGy(ty, i) / k) - y0) * cols + Math.floor(cellGx(tx, i) / k) - x0]! += n;
       });
@@ -54,7 +59,9 @@ function addCells(tiles: ReadonlyArray<readonly [number, number, Buffer]>, k: nu
     return;
   }
   const grid = new Map<number, number>();
-  for (const [ty, tx, blob] of tiles) {
+  for (let at = 0; at < tiles.length; at++) {
+    if (at % TILES_PER_STEP === TILES_PER_STEP - 1) await yieldToEventLoop();
+    const [ty, tx, blob] = tiles[at]!;
     decodeTile(blob, (i, n) => {
       const key = (Math.floor(cellGy(ty, i) / k) - y0) * cols + Math.floor(cellGx(tx, i) / k) - x0;
       grid.set(key, (grid.get(key) ?? 0) + n);
@@ -134,8 +141,12 @@ export class HeatTileStore {
     ).all(...dims.map((d) => d.id), ...r.params) as RollupSummaryRow[];
   }
 
-  /** Cell counts of one bucket, grouped into cells of `cellFactor` × 8 px (scroll: by percent). */
-  cells(f: RollupFilter, bucket: string, cellFactor: number): RollupCellRow[] {
+  /**
+   * Cell counts of one bucket, grouped into cells of `cellFactor` × 8 px (scroll: by percent).
+   * Yields to the event loop between dimensions and every TILES_PER_STEP tiles, so cheap requests
+   * are not held behind a large heatmap.
+   */
+  async cells(f: RollupFilter, bucket: string, cellFactor: number): Promise<RollupCellRow[]> {
     const r = rangeClause(f, "");
     const read = this.prepare(`SELECT ty, tx, cells FROM heat_tiles WHERE dim = ? AND ${r.sql}`).raw();
     const tilesByType = new Map<EventType, Array<[number, number, Buffer]>>();
@@ -143,12 +154,13 @@ export class HeatTileStore {
       const tiles = tilesByType.get(d.type) ?? [];
       for (const t of read.all(d.id, ...r.params) as Array<[number, number, Buffer]>) tiles.push(t);
       tilesByType.set(d.type, tiles);
+      await yieldToEventLoop();
     }
     const rows: RollupCellRow[] = [];
     for (const [type, tiles] of tilesByType) {
       // Scroll samples are (0, percent): their cells are never grouped.
       const k = type === "scroll" ? 1 : Math.max(1, Math.floor(cellFactor));
-      addCells(tiles, k, (cx, cy, n) => rows.push({ type, cx, cy, n }));
+      await addCells(tiles, k, (cx, cy, n) => rows.push({ type, cx, cy, n }));
     }
     return rows;
   }

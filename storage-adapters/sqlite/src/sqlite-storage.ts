@@ -114,7 +114,7 @@ export class SqliteStorage implements StorageAdapter {
 
   async rollupCells(filter: RollupFilter & { bucket: string; cellFactor: number }): Promise<RollupCellRow[]> {
     await this.foldRollup();
-    return this.tiles.cells(filter, filter.bucket, filter.cellFactor);
+    return await this.tiles.cells(filter, filter.bucket, filter.cellFactor);
   }
 
   async *scanEvents(filter: EventFilter): AsyncIterable<StoredEvent> {
