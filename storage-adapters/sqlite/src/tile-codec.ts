@@ -27,14 +27,10 @@ const scratch = Buffer.alloc(TILE_CELLS * 9);
 export function encodeTile(counts: ArrayLike<number>): Buffer {
   let at = 0;
   for (let i = 0; i < TILE_CELLS; i++) {
-    let n = counts[i]!;
+    const n = counts[i]!;
     if (n === 0) continue;
     scratch[at++] = i;
-    while (n >= 0x80) {
-      scratch[at++] = (n % 0x80) | 0x80;
-      n = Math.floor(n / 0x80);
-    }
-    scratch[at++] = n;
+    at = putVarint(scratch, at, n);
   }
   return Buffer.from(scratch.subarray(0, at));
 }
@@ -43,15 +39,9 @@ export function encodeTile(counts: ArrayLike<number>): Buffer {
 export function decodeTile(blob: Uint8Array, cell: (index: number, count: number) => void): void {
   let at = 0;
   while (at < blob.length) {
-    const index = blob[at++]!;
-    let n = 0;
-    let scale = 1;
-    let b: number;
-    do {
-      b = blob[at++]!;
-      n += (b & 0x7f) * scale;
-      scale *= 0x80;
-    } while (b & 0x80);
+    const index = blob[at]!;
+    const [n, next] = varint(blob, at + 1);
+    at = next;
     cell(index, n);
   }
 }
