@@ -9,3 +9,23 @@ export function openDatabase(file: string): Database.Database {
   db.pragma("foreign_keys = ON");
   return db;
 }
+
+/** Statements prepared once per distinct SQL text; cleared after a migration drops tables. */
+export class StatementCache {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  get(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  clear(): void {
+    this.statements.clear();
+  }
+}

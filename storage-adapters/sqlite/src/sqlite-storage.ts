@@ -19,7 +19,7 @@ import type {
   WriteResult,
 } from "@m-software-engineering/heat-collector-kernel";
 import { HeatTileStore } from "./heat-tiles";
-import { openDatabase } from "./open-database";
+import { openDatabase, StatementCache } from "./open-database";
 import { toEvent, toProject, toSecret, toSession, type Param, type Row } from "./rows";
 import { WriterLink } from "./writer-link";
 
@@ -69,7 +69,7 @@ function eventWhere(f: EventFilter): { sql: string; params: Param[] } {
 export class SqliteStorage implements StorageAdapter {
   readonly name = "sqlite";
   private readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements: StatementCache;
   private readonly tiles = new HeatTileStore((sql) => this.stmt(sql));
   private readonly writer: WriterLink;
   private readonly throwaway: string | undefined;
@@ -80,17 +80,12 @@ export class SqliteStorage implements StorageAdapter {
     this.throwaway = options.file === ":memory:" ? mkdtempSync(join(tmpdir(), "heat-collector-")) : undefined;
     const file = this.throwaway ? join(this.throwaway, "heat.db") : options.file;
     this.db = openDatabase(file);
+    this.statements = new StatementCache(this.db);
     this.writer = new WriterLink({ file, rollupIntervalMs: options.rollupIntervalMs ?? 1000 });
   }
 
-  /** Prepared once per distinct SQL text. */
   private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
+    return this.statements.get(sql);
   }
 
   async migrate(): Promise<void> {

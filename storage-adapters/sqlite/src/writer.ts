@@ -4,7 +4,7 @@ import { ROLLUP_SPANS } from "@m-software-engineering/heat-collector-kernel/dist
 import { dimKeyOf, HeatAccumulator } from "./heat-accumulator";
 import { HeatTileStore, registerTileFunctions } from "./heat-tiles";
 import { MIGRATIONS, type Migration } from "./migrations";
-import { openDatabase } from "./open-database";
+import { openDatabase, StatementCache } from "./open-database";
 import { json, toEvent, type Row } from "./rows";
 
 /** Events per transaction when folding from the events table (start-up catch-up). */
@@ -40,7 +40,7 @@ export type WriterOp = keyof WriterOps;
  */
 export class SqliteWriter {
   private readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements: StatementCache;
   /** One accumulator per span, each flushed with its own fold position. */
   private readonly heat: Record<RollupSpan, HeatAccumulator> = { h: new HeatAccumulator("h"), d: new HeatAccumulator("d"), m: new HeatAccumulator("m") };
   private nextSpan = 0;
@@ -51,6 +51,7 @@ export class SqliteWriter {
 
   constructor(file: string) {
     this.db = openDatabase(file);
+    this.statements = new StatementCache(this.db);
     // Rollup flushes rewrite the same hot tile pages again and again: checkpointing every 40 MB of
     // WAL instead of 4 MB copies each page back once instead of many times.
     this.db.pragma("wal_autocheckpoint = 10000");
@@ -58,14 +59,8 @@ export class SqliteWriter {
     registerTileFunctions(this.db);
   }
 
-  /** Prepared once per distinct SQL text. */
   private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
+    return this.statements.get(sql);
   }
 
   /** better-sqlite3 transactions can only be built once the database is open: build on first use. */

@@ -2,9 +2,10 @@ import { join } from "node:path";
 import { expect } from "chai";
 import request from "supertest";
 import Database from "better-sqlite3";
-import { rollupFor, type EventType, type JsonObject, type StoredEvent, type WriteBatch, type WriteResult } from "@m-software-engineering/heat-collector-kernel";
+import { rollupFor, type WriteBatch, type WriteResult } from "@m-software-engineering/heat-collector-kernel";
 import { MIGRATIONS, SqliteStorage } from "@m-software-engineering/heat-collector-storage-sqlite";
 import { addTiles, decodeTile, encodeTile, TILE_CELLS } from "@m-software-engineering/heat-collector-storage-sqlite/dist/tile-codec";
+import { toEvent, type Row } from "@m-software-engineering/heat-collector-storage-sqlite/dist/rows";
 import { SdkSession } from "../helpers/sdk";
 import { PROJECT, startCollector, tempDir } from "../helpers/collector";
 import { buildScenario, READS } from "./scenario";
@@ -40,7 +41,6 @@ describe("SQLite tile codec", () => {
   });
 });
 
-type Row = Record<string, unknown>;
 
 /** A store at schema version 4 (one rollup row per cell), holding the events of `from`, folded up to `foldedSeq`. */
 function buildV4Store(file: string, from: string, foldedSeq: number): void {
@@ -53,20 +53,7 @@ function buildV4Store(file: string, from: string, foldedSeq: number): void {
   db.prepare("ATTACH DATABASE ? AS src").run(from);
   for (const table of ["projects", "project_secrets", "sessions", "events"]) db.exec(`INSERT INTO main.${table} SELECT * FROM src.${table}`);
   // The cell rollup exactly as the version-4 fold wrote it: the kernel's rollupFor over the folded events.
-  const events = (db.prepare("SELECT * FROM main.events WHERE seq <= ? ORDER BY seq").all(foldedSeq) as Row[]).map(
-    (r): StoredEvent => ({
-      projectId: r.project_id as string,
-      eventId: r.event_id as string,
-      sessionId: r.session_id as string,
-      userId: (r.user_id as string | null) ?? null,
-      type: r.type as EventType,
-      ts: r.ts as number,
-      path: r.path as string,
-      page: r.page as string,
-      bucket: r.bucket as string,
-      data: JSON.parse(r.data as string) as JsonObject,
-    }),
-  );
+  const events = (db.prepare("SELECT * FROM main.events WHERE seq <= ? ORDER BY seq").all(foldedSeq) as Row[]).map(toEvent);
   const put = db.prepare("INSERT INTO heat_rollup (project_id, page, bucket, type, span, t, gx, gy, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   for (const d of rollupFor(events)) put.run(d.projectId, d.page, d.bucket, d.type, d.span, d.t, d.gx, d.gy, d.n);
   db.exec(`INSERT INTO heat_rollup_summary (project_id, page, bucket, type, span, t, n, max_gy)
