@@ -61,6 +61,13 @@ function pick(r, items, weightOf) {
   return items[items.length - 1];
 }
 
+/** A version-4 UUID drawn from `r`, as the SDK's crypto.randomUUID() makes them (random, so ids
+ * never arrive in key order), followed by `tag`, which keeps ids distinct across passes. */
+function uuid(r, tag) {
+  const hex = (n) => Array.from({ length: n }, () => "0123456789abcdef"[Math.floor(r() * 16)]).join("");
+  return `${hex(8)}-${hex(4)}-4${hex(3)}-${"89ab"[Math.floor(r() * 4)]}${hex(3)}-${hex(12)}.${tag}`;
+}
+
 /** Approximately normal, mean 0, sd 1 (sum of uniforms: cheap and bounded). */
 const gauss = (r) => r() + r() + r() + r() - 2;
 
@@ -76,7 +83,6 @@ export class Workload {
     this.from = opts.from ?? WINDOW_START;
     this.to = opts.to ?? WINDOW_END;
     this.tag = opts.tag ?? `w${seed}`;
-    this.nextSession = 0;
     /** @type {Array<{ id: string, vp: Viewport, page: typeof PAGES[number], ts: number, startedAt: number, n: number, left: number, x: number, y: number }>} */
     this.live = [];
     for (let i = 0; i < (opts.sessions ?? 64); i++) this.live.push(this.newSession());
@@ -86,7 +92,7 @@ export class Workload {
     const r = this.r;
     const startedAt = this.from + Math.floor(r() * Math.max(1, this.to - this.from - 3_600_000));
     const vp = pick(r, VIEWPORTS, () => 1);
-    return { id: `${this.tag}-s${this.nextSession++}`, vp, page: pick(r, PAGES, (p) => p.weight), ts: startedAt, startedAt, n: 0, left: 1 + Math.floor(r() * 6), x: vp.w / 2, y: vp.h / 2 };
+    return { id: uuid(r, this.tag), vp, page: pick(r, PAGES, (p) => p.weight), ts: startedAt, startedAt, n: 0, left: 1 + Math.floor(r() * 6), x: vp.w / 2, y: vp.h / 2 };
   }
 
   /** Next batch body (an object; JSON.stringify it to post). */
@@ -119,7 +125,7 @@ export class Workload {
     const { w, h } = s.vp;
     return {
       type,
-      eventId: `${s.id}-e${s.n}`,
+      eventId: uuid(this.r, this.tag),
       sessionId: s.id,
       ts: s.ts,
       path: s.page.path,

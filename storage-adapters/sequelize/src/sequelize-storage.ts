@@ -174,25 +174,28 @@ export class SequelizeStorage implements StorageAdapter {
   }
 
   async *scanEvents(filter: EventFilter): AsyncIterable<StoredEvent> {
-    // Keyset pages on (ts, event_id): no cursor held open between pages.
-    let after: [number, string] | null = null;
+    // Keyset pages on (ts, event_id, session_id): no cursor held open between pages.
+    let after: [number, string, string] | null = null;
     for (;;) {
       const b = new Binds();
       let where = eventWhere(b, filter);
-      if (after) where += ` AND (ts > ${b.add(after[0])} OR (ts = ${b.add(after[0])} AND event_id > ${b.add(after[1])}))`;
-      const rows = await this.select(`SELECT * FROM events WHERE ${where} ORDER BY ts, event_id LIMIT ${SCAN_PAGE}`, b.values);
+      if (after) {
+        const [ts, eventId, sessionId] = after;
+        where += ` AND (ts > ${b.add(ts)} OR (ts = ${b.add(ts)} AND (event_id > ${b.add(eventId)} OR (event_id = ${b.add(eventId)} AND session_id > ${b.add(sessionId)}))))`;
+      }
+      const rows = await this.select(`SELECT * FROM events WHERE ${where} ORDER BY ts, event_id, session_id LIMIT ${SCAN_PAGE}`, b.values);
       const events = rows.map(toEvent);
       yield* events;
       if (events.length < SCAN_PAGE) return;
       const last = events[events.length - 1]!;
-      after = [last.ts, last.eventId];
+      after = [last.ts, last.eventId, last.sessionId];
     }
   }
 
   async listEvents(filter: EventFilter, page: PageRequest): Promise<StoredEvent[]> {
     const b = new Binds();
     const where = eventWhere(b, filter);
-    return (await this.select(`SELECT * FROM events WHERE ${where} ORDER BY ts, event_id LIMIT ${int(page.limit)} OFFSET ${int(page.offset)}`, b.values)).map(toEvent);
+    return (await this.select(`SELECT * FROM events WHERE ${where} ORDER BY ts, event_id, session_id LIMIT ${int(page.limit)} OFFSET ${int(page.offset)}`, b.values)).map(toEvent);
   }
 
   async listSessions(filter: SessionFilter, page: PageRequest): Promise<SessionRecord[]> {

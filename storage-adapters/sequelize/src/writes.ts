@@ -6,6 +6,8 @@ import { json } from "./rows";
 import { Binds, chunks, pageHash, type Param } from "./sql";
 
 const EVENT_COLS = "project_id, event_id, session_id, user_id, type, ts, path, page, page_hash, bucket, data";
+/** An event's identity: (session, event id) within its project. */
+const eventKey = (e: { sessionId: string; eventId: string }): string => `${e.sessionId}\u0000${e.eventId}`;
 const byKey = <T>(key: (x: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 
 function eventRow(e: StoredEvent): Param[] {
@@ -13,7 +15,7 @@ function eventRow(e: StoredEvent): Param[] {
 }
 
 /**
- * Inserts the events not stored yet and returns the ids this transaction inserted. PostgreSQL says
+ * Inserts the events not stored yet and returns the keys (eventKey) this transaction inserted. PostgreSQL says
  * so itself (ON CONFLICT DO NOTHING RETURNING). MySQL has no RETURNING: rows are stamped with a
  * per-write tag and read back; a duplicate meets ON DUPLICATE KEY UPDATE seq = seq, which keeps the
  * first writer's row and tag (a concurrent identical batch waits on the row lock, then sees it).
@@ -24,11 +26,11 @@ async function insertEvents(db: Sequelize, dialect: Dialect, t: Transaction, eve
     for (const part of chunks(events, 11)) {
       const b = new Binds();
       const values = part.map((e) => `(${b.list(eventRow(e))})`).join(", ");
-      const rows = await db.query<{ event_id: string }>(
-        `INSERT INTO events (${EVENT_COLS}) VALUES ${values} ON CONFLICT (project_id, event_id) DO NOTHING RETURNING event_id`,
+      const rows = await db.query<{ event_id: string; session_id: string }>(
+        `INSERT INTO events (${EVENT_COLS}) VALUES ${values} ON CONFLICT (project_id, session_id, event_id) DO NOTHING RETURNING event_id, session_id`,
         { bind: b.values, transaction: t, type: QueryTypes.SELECT },
       );
-      for (const r of rows) fresh.add(r.event_id);
+      for (const r of rows) fresh.add(eventKey({ sessionId: r.session_id, eventId: r.event_id }));
     }
     return fresh;
   }
@@ -42,11 +44,11 @@ async function insertEvents(db: Sequelize, dialect: Dialect, t: Transaction, eve
       type: QueryTypes.INSERT,
     });
     const r = new Binds();
-    const rows = await db.query<{ event_id: string | Buffer }>(
-      `SELECT event_id FROM events WHERE project_id = ${r.add(part[0]!.projectId)} AND event_id IN (${r.list(part.map((e) => e.eventId))}) AND ingest_tag = ${r.add(tag)}`,
+    const rows = await db.query<{ event_id: string | Buffer; session_id: string | Buffer }>(
+      `SELECT event_id, session_id FROM events WHERE project_id = ${r.add(part[0]!.projectId)} AND event_id IN (${r.list(part.map((e) => e.eventId))}) AND ingest_tag = ${r.add(tag)}`,
       { bind: r.values, transaction: t, type: QueryTypes.SELECT },
     );
-    for (const row of rows) fresh.add(String(row.event_id));
+    for (const row of rows) fresh.add(eventKey({ sessionId: String(row.session_id), eventId: String(row.event_id) }));
   }
   return fresh;
 }
@@ -121,14 +123,15 @@ export async function writeInTransaction(
   t: Transaction,
   batch: { sessions: readonly SessionUpsert[]; events: readonly StoredEvent[] },
 ): Promise<{ inserted: number; duplicates: number }> {
-  const ordered = [...batch.events].sort(byKey((e) => e.eventId));
-  const freshIds = ordered.length > 0 ? await insertEvents(db, dialect, t, ordered) : new Set<string>();
-  // The first occurrence of each new id is the stored one (as on SQLite).
+  const ordered = [...batch.events].sort(byKey(eventKey));
+  const freshKeys = ordered.length > 0 ? await insertEvents(db, dialect, t, ordered) : new Set<string>();
+  // The first occurrence of each new key is the stored one (as on SQLite).
   const newEvents: StoredEvent[] = [];
   const seen = new Set<string>();
   for (const e of batch.events) {
-    if (!freshIds.has(e.eventId) || seen.has(e.eventId)) continue;
-    seen.add(e.eventId);
+    const key = eventKey(e);
+    if (!freshKeys.has(key) || seen.has(key)) continue;
+    seen.add(key);
     newEvents.push(e);
   }
   const perSession = new Map<string, number>();

@@ -32,6 +32,40 @@ function cellRowsToTiles(db: Database.Database): void {
 }
 
 /**
+ * Migration 6's data step: `events` rebuilt with (project, session, event id) as its unique key,
+ * since SQLite cannot alter a table constraint. Every row keeps its seq (the fold positions point
+ * at seqs), and AUTOINCREMENT keeps its high-water mark, so a purged seq is never handed out again.
+ */
+function rebuildEventsTable(db: Database.Database): void {
+  const highWater = (db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck().get() as number | undefined) ?? 0;
+  db.exec(`
+    CREATE TABLE events_v6 (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      project_id TEXT NOT NULL,
+      event_id TEXT NOT NULL,
+      session_id TEXT NOT NULL,
+      user_id TEXT,
+      type TEXT NOT NULL,
+      ts INTEGER NOT NULL,
+      path TEXT NOT NULL,
+      page TEXT NOT NULL,
+      bucket TEXT NOT NULL,
+      data TEXT NOT NULL,
+      UNIQUE (project_id, session_id, event_id)
+    );
+    INSERT INTO events_v6 (seq, project_id, event_id, session_id, user_id, type, ts, path, page, bucket, data)
+      SELECT seq, project_id, event_id, session_id, user_id, type, ts, path, page, bucket, data FROM events ORDER BY seq;
+    DROP TABLE events;
+    ALTER TABLE events_v6 RENAME TO events;
+    CREATE INDEX events_session ON events (project_id, session_id, ts);
+    CREATE INDEX events_time ON events (project_id, ts);
+    CREATE INDEX events_page ON events (project_id, page, ts);
+    CREATE INDEX events_user ON events (project_id, user_id) WHERE user_id IS NOT NULL;
+  `);
+  db.prepare("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'events'").run(highWater);
+}
+
+/**
  * Versioned schema of the SQLite adapter. Each step runs once, inside the same IMMEDIATE
  * transaction that records it, so two processes migrating one file at once cannot both apply it.
  */
@@ -207,5 +241,16 @@ export const MIGRATIONS: readonly Migration[] = [
         DROP TABLE heat_rollup_summary;
       `);
     },
+  },
+  {
+    version: 6,
+    name: "events keyed by session; lean event indexes",
+    // An event is identified by (project, session, event id). Keyed by project and event id alone,
+    // every insert landed on a random page of a large unique index (the SDK's ids are random
+    // UUIDs): ~100 pages written per batch of 50. Keyed by session, a batch's inserts share a
+    // page or two. The other indexes lose their trailing event_id (ties in ts are few and are
+    // sorted when read), and the user index holds identified events only.
+    sql: "",
+    run: rebuildEventsTable,
   },
 ];

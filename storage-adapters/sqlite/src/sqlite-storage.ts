@@ -115,21 +115,21 @@ export class SqliteStorage implements StorageAdapter {
   async *scanEvents(filter: EventFilter): AsyncIterable<StoredEvent> {
     // Keyset pages, never an open cursor: other requests use this connection between pages.
     const w = eventWhere(filter);
-    let after: [number, string] | null = null;
+    let after: [number, string, string] | null = null;
     for (;;) {
       const rows: Row[] = after
-        ? (this.stmt(`SELECT * FROM events WHERE ${w.sql} AND (ts, event_id) > (?, ?) ORDER BY ts, event_id LIMIT ${SCAN_PAGE}`).all(...w.params, ...after) as Row[])
-        : (this.stmt(`SELECT * FROM events WHERE ${w.sql} ORDER BY ts, event_id LIMIT ${SCAN_PAGE}`).all(...w.params) as Row[]);
+        ? (this.stmt(`SELECT * FROM events WHERE ${w.sql} AND (ts, event_id, session_id) > (?, ?, ?) ORDER BY ts, event_id, session_id LIMIT ${SCAN_PAGE}`).all(...w.params, ...after) as Row[])
+        : (this.stmt(`SELECT * FROM events WHERE ${w.sql} ORDER BY ts, event_id, session_id LIMIT ${SCAN_PAGE}`).all(...w.params) as Row[]);
       for (const r of rows) yield toEvent(r);
       if (rows.length < SCAN_PAGE) return;
       const last = rows[rows.length - 1]!;
-      after = [last.ts as number, last.event_id as string];
+      after = [last.ts as number, last.event_id as string, last.session_id as string];
     }
   }
 
   async listEvents(filter: EventFilter, page: PageRequest): Promise<StoredEvent[]> {
     const w = eventWhere(filter);
-    return (this.stmt(`SELECT * FROM events WHERE ${w.sql} ORDER BY ts, event_id LIMIT ? OFFSET ?`).all(...w.params, page.limit, page.offset) as Row[]).map(toEvent);
+    return (this.stmt(`SELECT * FROM events WHERE ${w.sql} ORDER BY ts, event_id, session_id LIMIT ? OFFSET ?`).all(...w.params, page.limit, page.offset) as Row[]).map(toEvent);
   }
 
   async listSessions(filter: SessionFilter, page: PageRequest): Promise<SessionRecord[]> {

@@ -86,7 +86,7 @@ export class SqliteWriter {
   private readonly batchTx = this.lazyTx((batch: WriteBatch): { result: WriteResult; fresh: Array<[StoredEvent, number]> } => {
     const insert = this.stmt(
       `INSERT INTO events (project_id, event_id, session_id, user_id, type, ts, path, page, bucket, data)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, event_id) DO NOTHING`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, session_id, event_id) DO NOTHING`,
     );
     const perSession = new Map<string, number>();
     const fresh: Array<[StoredEvent, number]> = [];

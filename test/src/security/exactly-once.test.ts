@@ -39,6 +39,21 @@ onEveryStore("exactly once: concurrent retries of the same batch", (adapter) => 
     expect(detail.body.session.eventCount).to.equal(3);
   });
 
+  it("the same eventId in two sessions is two events, ordered by session after ts and eventId", async () => {
+    const [a, b] = [new SdkSession("twosess-b"), new SdkSession("twosess-a")];
+    const first = a.click(7, 7, "/twosess");
+    const twin = { ...first, sessionId: b.sessionId };
+    expect((await request(c.app).post("/ingest").set("x-project-key", PROJECT.key).send(a.payload([first])).expect(200)).body.stored).to.equal(1);
+    expect((await request(c.app).post("/ingest").set("x-project-key", PROJECT.key).send(b.payload([twin])).expect(200)).body.stored).to.equal(1);
+    const again = await request(c.app).post("/ingest").set("x-project-key", PROJECT.key).send(b.payload([twin])).expect(200);
+    expect(again.body).to.include({ stored: 0, duplicates: 1 });
+    const stored = await request(c.app).get(`/api/projects/${PROJECT.id}/events?path=/twosess`).expect(200);
+    expect(stored.body.events.map((e: { eventId: string; sessionId: string }) => [e.eventId, e.sessionId])).to.deep.equal([
+      [first.eventId, b.sessionId],
+      [first.eventId, a.sessionId],
+    ]);
+  });
+
   it("the same eventId in two projects is two events", async () => {
     const s = new SdkSession("twoproj");
     const body = s.payload([s.click(5, 5)]);

@@ -75,7 +75,7 @@ export interface StorageAdapter {
   /** Create or upgrade the schema. Idempotent; safe when two processes run it at once. */
   migrate(): Promise<void>;
   /**
-   * Store a batch in one transaction: events keyed by (projectId, eventId) are inserted once and
+   * Store a batch in one transaction: events keyed by (projectId, sessionId, eventId) are inserted once and
    * sessions upserted (eventCount grows by the events new to it). All or nothing. The heat rollup
    * must grow by exactly `rollupFor(newEvents)`, in the same transaction or later, as long as
    * rollupSummary/rollupCells see every committed event.
@@ -84,7 +84,7 @@ export interface StorageAdapter {
 
   rollupSummary(filter: RollupFilter): Promise<RollupSummaryRow[]>;
   rollupCells(filter: RollupFilter & { bucket: string; cellFactor: number }): Promise<RollupCellRow[]>;
-  /** Raw events in (ts, eventId) order; used for the partial hours at the edges of a heatmap range. */
+  /** Raw events in (ts, eventId, sessionId) order; used for the partial hours at the edges of a heatmap range. */
   scanEvents(filter: EventFilter): AsyncIterable<StoredEvent>;
 
   listEvents(filter: EventFilter, page: PageRequest): Promise<StoredEvent[]>;

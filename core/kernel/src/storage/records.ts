@@ -40,7 +40,7 @@ export interface WriteBatch {
 export interface WriteResult {
   /** Events stored by this call. */
   inserted: number;
-  /** Events already stored (same project and eventId): a retry, recognised and skipped. */
+  /** Events already stored (same project, session and eventId): a retry, recognised and skipped. */
   duplicates: number;
 }
 
