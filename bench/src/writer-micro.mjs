@@ -22,6 +22,7 @@ const FLUSH_EVERY = arg("flush-every", 20);
 
 const { SqliteWriter } = rootRequire("@m-software-engineering/heat-collector-storage-sqlite/dist/writer.js");
 const { toWriteBatch } = rootRequire("@m-software-engineering/heat-collector-kernel/dist/ingest/to-records.js");
+const { toWriterBatch } = rootRequire("@m-software-engineering/heat-collector-storage-sqlite/dist/writer-batch.js");
 
 const dir = mkdtempSync(join(tmpdir(), "writer-micro-"));
 try {
@@ -29,8 +30,8 @@ try {
   writer.migrate();
   const now = Date.now();
   const wl = new Workload(7, { sessions: 200, tag: "m", from: now - 2 * 3_600_000, to: now });
-  // Mapped up front: the HTTP thread's share is not timed here.
-  const batches = Array.from({ length: BATCHES }, () => toWriteBatch(PROJECT_ID, wl.next(), null));
+  // Mapped up front, as the HTTP thread does: its share is not timed here.
+  const batches = Array.from({ length: BATCHES }, () => toWriterBatch(toWriteBatch(PROJECT_ID, wl.next(), null)));
   const writes = [];
   const flushes = [];
   let writeMs = 0;

@@ -1,7 +1,8 @@
 import type { EventType, RollupSpan, StoredEvent } from "@m-software-engineering/heat-collector-kernel";
 // The grid module alone: this file runs on the writer thread (see heat-tiles.ts).
-import { forEachSample, periodIndex } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
+import { periodIndex } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
 import { cellIndex, TILE_CELLS, tileKey } from "./tile-codec";
+import { pushSamples } from "./writer-batch";
 
 /** What a heat tile row is keyed by, before the dimension gets its integer id. */
 export interface HeatDim {
@@ -40,16 +41,21 @@ export class HeatAccumulator {
 
   constructor(readonly span: RollupSpan) {}
 
-  add(e: StoredEvent, seq: number, dimKey = dimKeyOf(e)): void {
-    const t = periodIndex(this.span, e.ts);
+  /**
+   * Counts one event: its samples are the (gx, gy) pairs `from` to `to` (exclusive) of `samples`,
+   * as toWriterBatch extracted them. `dim` is copied when it opens a period, never kept.
+   */
+  addSamples(dim: HeatDim, dimKey: string, ts: number, seq: number, samples: Int32Array | readonly number[], from: number, to: number): void {
+    const t = periodIndex(this.span, ts);
     const key = `${dimKey}\u0000${t}`;
-    let p = this.periods.get(key);
-    if (!p) {
-      p = { dimKey, dim: { projectId: e.projectId, page: e.page, bucket: e.bucket, type: e.type }, span: this.span, t, n: 0, maxGy: 0, tiles: new Map() };
-      this.periods.set(key, p);
+    let period = this.periods.get(key);
+    if (!period) {
+      period = { dimKey, dim: { projectId: dim.projectId, page: dim.page, bucket: dim.bucket, type: dim.type }, span: this.span, t, n: 0, maxGy: 0, tiles: new Map() };
+      this.periods.set(key, period);
     }
-    const period = p;
-    forEachSample(e, (gx, gy) => {
+    for (let i = from; i < to; i++) {
+      const gx = samples[2 * i]!;
+      const gy = samples[2 * i + 1]!;
       const tk = tileKey(gx, gy);
       let tile = period.tiles.get(tk);
       if (!tile) {
@@ -58,11 +64,18 @@ export class HeatAccumulator {
         this.tileCount++;
       }
       tile[cellIndex(gx, gy)]!++;
-      period.n++;
       if (gy > period.maxGy) period.maxGy = gy;
-    });
+    }
+    period.n += to - from;
     this.eventCount++;
     if (seq > this.maxSeq) this.maxSeq = seq;
+  }
+
+  /** Counts a stored event (the catch-up path, from rows of the events table). */
+  add(e: StoredEvent, seq: number): void {
+    const samples: number[] = [];
+    pushSamples(e, samples);
+    this.addSamples(e, dimKeyOf(e), e.ts, seq, samples, 0, samples.length / 2);
   }
 
   clear(): void {

@@ -21,6 +21,7 @@ import type {
 import { HeatTileStore } from "./heat-tiles";
 import { openDatabase, StatementCache } from "./open-database";
 import { toEvent, toProject, toSecret, toSession, type Param, type Row } from "./rows";
+import { toWriterBatch } from "./writer-batch";
 import { WriterLink } from "./writer-link";
 
 export interface SqliteStorageOptions {
@@ -94,7 +95,7 @@ export class SqliteStorage implements StorageAdapter {
   }
 
   writeBatch(batch: WriteBatch): Promise<WriteResult> {
-    return this.writer.call("write", batch);
+    return this.writer.call("write", toWriterBatch(batch));
   }
 
   /** Brings the heat rollup up to date with every committed event; resolves to how many were folded. */

@@ -1,11 +1,13 @@
 import Database from "better-sqlite3";
-import type { ProjectRecord, RollupSpan, SecretRecord, StoredEvent, WriteBatch, WriteResult } from "@m-software-engineering/heat-collector-kernel";
+import type { ProjectRecord, RollupSpan, SecretRecord, WriteResult } from "@m-software-engineering/heat-collector-kernel";
 import { ROLLUP_SPANS } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
+import { Checkpointer } from "./checkpointer";
 import { dimKeyOf, HeatAccumulator } from "./heat-accumulator";
 import { HeatTileStore, registerTileFunctions } from "./heat-tiles";
 import { MIGRATIONS, type Migration } from "./migrations";
 import { openDatabase, StatementCache } from "./open-database";
-import { json, toEvent, type Row } from "./rows";
+import { toEvent, type Row } from "./rows";
+import { EVENT_ROW, SESSION_ROW, type WriterBatch } from "./writer-batch";
 
 /** Events per transaction when folding from the events table (start-up catch-up). */
 const CATCH_UP_CHUNK = 20_000;
@@ -15,7 +17,7 @@ const MAX_PENDING_TILES = 16384;
 /** Every write operation, with its argument and result: what crosses the thread boundary. */
 export interface WriterOps {
   migrate: [null, null];
-  write: [WriteBatch, WriteResult];
+  write: [WriterBatch, WriteResult];
   fold: [null, number];
   upsertProject: [ProjectRecord, null];
   addSecret: [SecretRecord, null];
@@ -48,15 +50,14 @@ export class SqliteWriter {
   /** Each span's `last_seq` as this writer last wrote or read it; -1 until the first fold. */
   private readonly foldedSeq: Record<RollupSpan, number> = { h: -1, d: -1, m: -1 };
   private schemaReady = false;
+  private readonly checkpointer: Checkpointer;
 
   constructor(file: string) {
     this.db = openDatabase(file);
     this.statements = new StatementCache(this.db);
-    // Rollup flushes rewrite the same hot tile pages again and again: checkpointing every 40 MB of
-    // WAL instead of 4 MB copies each page back once instead of many times.
-    this.db.pragma("wal_autocheckpoint = 10000");
     this.db.pragma("journal_size_limit = 67108864");
     registerTileFunctions(this.db);
+    this.checkpointer = new Checkpointer(this.db, file);
   }
 
   private stmt(sql: string): Database.Statement {
@@ -83,20 +84,22 @@ export class SqliteWriter {
     return null;
   }
 
-  private readonly batchTx = this.lazyTx((batch: WriteBatch): { result: WriteResult; fresh: Array<[StoredEvent, number]> } => {
+  /** One batch; `fresh` holds (event index, seq) of each event it stored. */
+  private readonly batchTx = this.lazyTx((batch: WriterBatch): { result: WriteResult; fresh: number[] } => {
     const insert = this.stmt(
       `INSERT INTO events (project_id, event_id, session_id, user_id, type, ts, path, page, bucket, data)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, session_id, event_id) DO NOTHING`,
     );
     const perSession = new Map<string, number>();
-    const fresh: Array<[StoredEvent, number]> = [];
-    for (const e of batch.events) {
-      const r = insert.run(e.projectId, e.eventId, e.sessionId, e.userId, e.type, e.ts, e.path, e.page, e.bucket, JSON.stringify(e.data));
+    const fresh: number[] = [];
+    batch.events.forEach((row, i) => {
+      const r = insert.run(row);
       if (r.changes === 1) {
-        fresh.push([e, Number(r.lastInsertRowid)]);
-        perSession.set(e.sessionId, (perSession.get(e.sessionId) ?? 0) + 1);
+        fresh.push(i, Number(r.lastInsertRowid));
+        const sessionId = row[EVENT_ROW.sessionId];
+        perSession.set(sessionId, (perSession.get(sessionId) ?? 0) + 1);
       }
-    }
+    });
     const upsert = this.stmt(
       `INSERT INTO sessions (project_id, session_id, user_id, user_traits, started_at, last_seen_at, first_path, event_count, app, device)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -111,13 +114,16 @@ export class SqliteWriter {
          device = COALESCE(sessions.device, excluded.device)`,
     );
     for (const s of batch.sessions) {
-      upsert.run(s.projectId, s.sessionId, s.userId, json(s.userTraits), s.startedAt, s.lastSeenAt, s.firstPath, perSession.get(s.sessionId) ?? 0, json(s.app), json(s.device));
+      const row = [...s];
+      row[SESSION_ROW.eventCount] = perSession.get(s[SESSION_ROW.sessionId]) ?? 0;
+      upsert.run(row);
     }
-    return { result: { inserted: fresh.length, duplicates: batch.events.length - fresh.length }, fresh };
+    const inserted = fresh.length / 2;
+    return { result: { inserted, duplicates: batch.events.length - inserted }, fresh };
   });
 
   /** Each batch in its own savepoint of one transaction; a batch's error is its result. */
-  private readonly groupTx = this.lazyTx((batches: WriteBatch[]) =>
+  private readonly groupTx = this.lazyTx((batches: WriterBatch[]) =>
     batches.map((b) => {
       try {
         return this.batchTx()(b); // nested: a savepoint
@@ -128,20 +134,28 @@ export class SqliteWriter {
   );
 
   /** Stores batches in one commit; per batch, its result or the error that rolled it back. */
-  writeMany(batches: WriteBatch[]): Array<WriteResult | Error> {
+  writeMany(batches: WriterBatch[]): Array<WriteResult | Error> {
     const outcomes = this.groupTx().immediate(batches);
     // Only once committed: a rolled-back batch must add nothing to the rollup.
     const { h, d, m } = this.heat;
-    for (const o of outcomes) {
-      if (o instanceof Error) continue;
-      for (const [e, seq] of o.fresh) {
-        const key = dimKeyOf(e);
-        h.add(e, seq, key);
-        d.add(e, seq, key);
-        m.add(e, seq, key);
+    outcomes.forEach((o, b) => {
+      if (o instanceof Error) return;
+      const { events, samples, sampleEnd } = batches[b]!;
+      for (let k = 0; k < o.fresh.length; k += 2) {
+        const i = o.fresh[k]!;
+        const seq = o.fresh[k + 1]!;
+        const row = events[i]!;
+        const dim = { projectId: row[EVENT_ROW.projectId], page: row[EVENT_ROW.page], bucket: row[EVENT_ROW.bucket], type: row[EVENT_ROW.type] };
+        const key = dimKeyOf(dim);
+        const from = i === 0 ? 0 : sampleEnd[i - 1]!;
+        const ts = row[EVENT_ROW.ts];
+        h.addSamples(dim, key, ts, seq, samples, from, sampleEnd[i]!);
+        d.addSamples(dim, key, ts, seq, samples, from, sampleEnd[i]!);
+        m.addSamples(dim, key, ts, seq, samples, from, sampleEnd[i]!);
       }
-    }
+    });
     if (h.tileCount + d.tileCount + m.tileCount > MAX_PENDING_TILES) this.fold([[h, d, m].reduce((a, b) => (b.tileCount > a.tileCount ? b : a)).span]);
+    this.checkpointer.afterCommit();
     return outcomes.map((o) => (o instanceof Error ? o : o.result));
   }
 
@@ -225,7 +239,9 @@ export class SqliteWriter {
   foldNextSpan(): number {
     const span = ROLLUP_SPANS[this.nextSpan]!;
     this.nextSpan = (this.nextSpan + 1) % ROLLUP_SPANS.length;
-    return this.fold([span]);
+    const folded = this.fold([span]);
+    this.checkpointer.afterCommit();
+    return folded;
   }
 
   upsertProject(p: ProjectRecord): null {
@@ -293,6 +309,7 @@ export class SqliteWriter {
   close(): null {
     if (!this.db.open) return null;
     this.fold();
+    this.checkpointer.stop();
     this.db.close();
     return null;
   }
