@@ -3,7 +3,8 @@
  * The SQLite writer alone, without HTTP or threads: what one SDK batch costs to commit and to fold,
  * and how long the writer's pauses are. Feeds live-timestamped bench batches, as the kernel maps
  * them, into SqliteWriter.writeMany in groups (as the writer thread's group commit does), and runs
- * a span flush every `--flush-every` groups (the one-second timer's share at the bench's rate).
+ * a span freeze every `--flush-every` groups (the one-second timer's share at the bench's rate) and a
+ * rollup drain slice after every group, as the writer thread does.
  *
  *   node bench/src/writer-micro.mjs [--batches=4000] [--group=7] [--flush-every=20]
  *
@@ -42,13 +43,13 @@ try {
     let dt = performance.now() - t;
     writes.push(dt);
     writeMs += dt;
-    if (g % FLUSH_EVERY === FLUSH_EVERY - 1) {
-      t = performance.now();
-      writer.foldNextSpan();
-      dt = performance.now() - t;
-      flushes.push(dt);
-      flushMs += dt;
-    }
+    // As the writer thread does: a span freezes on the timer, then one drain slice after each commit.
+    t = performance.now();
+    if (g % FLUSH_EVERY === FLUSH_EVERY - 1) writer.freezeNextSpan();
+    writer.drainSlice();
+    dt = performance.now() - t;
+    flushes.push(dt);
+    flushMs += dt;
   }
   const t = performance.now();
   writer.fold();
@@ -60,7 +61,7 @@ try {
   };
   console.log(`${BATCHES} batches in groups of ${GROUP}`);
   console.log(`write: ${(writeMs / BATCHES).toFixed(3)} ms per batch; group calls ${dist(writes)}`);
-  console.log(`fold:  ${(flushMs / BATCHES).toFixed(3)} ms per batch; span flushes ${dist(flushes)}`);
+  console.log(`fold:  ${(flushMs / BATCHES).toFixed(3)} ms per batch; rollup steps ${dist(flushes)}`);
   console.log(`total: ${((writeMs + flushMs) / BATCHES).toFixed(3)} ms per batch`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

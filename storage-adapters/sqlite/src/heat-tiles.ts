@@ -4,6 +4,7 @@ import type { EventType, RollupCellRow, RollupFilter, RollupSummaryRow } from "@
 // index would bring ajv, winston and tapable into that thread's heap for nothing.
 import { periodIndex, ROLLUP_SPANS } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
 import { type HeatAccumulator, type HeatDim } from "./heat-accumulator";
+import { type DrainItem, HeatDrain, PERIOD_ROW } from "./heat-drain";
 import { addTiles, cellGx, cellGy, decodeTile, encodeTile, TILE_SIDE, tileX, tileY } from "./tile-codec";
 
 type Param = string | number | null;
@@ -93,11 +94,10 @@ export class HeatTileStore {
   }
 
   /**
-   * Adds everything the accumulator holds; inside the caller's write transaction, on a connection
-   * where `registerTileFunctions` ran: one upsert per tile, the sum done by heat_tile_add.
+   * Adds drain items [from, to) to the rollup; inside the caller's write transaction, on a
+   * connection where `registerTileFunctions` ran: one upsert per row, a tile's sum done by heat_tile_add.
    */
-  write(acc: HeatAccumulator): void {
-    if (acc.eventCount === 0) return;
+  writeItems(items: readonly DrainItem[], from: number, to: number): void {
     const putTile = this.prepare(
       `INSERT INTO heat_tiles (dim, span, t, ty, tx, cells) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (dim, span, t, ty, tx) DO UPDATE SET cells = heat_tile_add(cells, excluded.cells)`,
@@ -106,12 +106,19 @@ export class HeatTileStore {
       `INSERT INTO heat_periods (dim, span, t, n, max_gy) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (dim, span, t) DO UPDATE SET n = n + excluded.n, max_gy = MAX(max_gy, excluded.max_gy)`,
     );
-    for (const p of acc.periods.values()) {
-      if (p.n === 0) continue; // events without samples (a move with no points) add nothing
+    for (let i = from; i < to; i++) {
+      const [p, key] = items[i]!;
       const dim = this.dimId(p.dim, p.dimKey);
-      addPeriod.run(dim, p.span, p.t, p.n, p.maxGy);
-      for (const [key, counts] of p.tiles) putTile.run(dim, p.span, p.t, tileY(key), tileX(key), encodeTile(counts));
+      if (key === PERIOD_ROW) addPeriod.run(dim, p.span, p.t, p.n, p.maxGy);
+      else putTile.run(dim, p.span, p.t, tileY(key), tileX(key), encodeTile(p.tiles.get(key)!));
     }
+  }
+
+  /** Adds everything the accumulator holds, in one go (see writeItems). */
+  write(acc: HeatAccumulator): void {
+    if (acc.eventCount === 0) return;
+    const { items } = new HeatDrain(acc, acc.maxSeq);
+    this.writeItems(items, 0, items.length);
   }
 
   /** Ids and types of the dimensions a filter reads (all buckets unless one is given). */

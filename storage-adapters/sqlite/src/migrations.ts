@@ -253,4 +253,14 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: "",
     run: rebuildEventsTable,
   },
+  {
+    version: 7,
+    name: "rollup drains",
+    // A span's pending counts are written a slice at a time (heat-drain.ts): while one is under way,
+    // draining_to is the seq its span reaches once done and drained how many rows are written.
+    sql: `
+      ALTER TABLE heat_fold_state ADD COLUMN draining_to INTEGER;
+      ALTER TABLE heat_fold_state ADD COLUMN drained INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

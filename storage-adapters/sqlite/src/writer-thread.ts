@@ -12,6 +12,7 @@ const data = workerData as WriterThreadData;
 const writer = new SqliteWriter(data.file);
 const queue: WriterRequest[] = [];
 let scheduled = false;
+let pumping = false;
 
 const failure = (id: number, err: unknown): WriterReply => {
   const e = err instanceof Error ? err : new Error(String(err));
@@ -35,6 +36,7 @@ function drain(): void {
         for (const r of group) port.postMessage(failure(r.id, err));
       }
       i = j;
+      pumpDrains();
     } else {
       try {
         const value = writer.run(first.op as Exclude<WriterOp, "write">, first.arg as never);
@@ -48,6 +50,20 @@ function drain(): void {
   }
 }
 
+/** One slice of rollup drain work per turn of the event loop, after the writes that queued. */
+function pumpDrains(): void {
+  if (pumping) return;
+  pumping = true;
+  setImmediate(() => {
+    pumping = false;
+    try {
+      if (writer.drainSlice()) pumpDrains();
+    } catch {
+      // Left for the next timer tick; a rollup read folds first and reports the error to its caller.
+    }
+  });
+}
+
 port.on("message", (req: WriterRequest) => {
   queue.push(req);
   if (!scheduled) {
@@ -58,7 +74,8 @@ port.on("message", (req: WriterRequest) => {
 
 const timer = setInterval(() => {
   try {
-    writer.foldNextSpan();
+    writer.freezeNextSpan();
+    pumpDrains();
   } catch {
     // Left for the next tick; a rollup read folds first and reports the error to its caller.
   }

@@ -3,6 +3,7 @@ import type { ProjectRecord, RollupSpan, SecretRecord, WriteResult } from "@m-so
 import { ROLLUP_SPANS } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
 import { Checkpointer } from "./checkpointer";
 import { dimKeyOf, HeatAccumulator } from "./heat-accumulator";
+import { HeatDrain } from "./heat-drain";
 import { HeatTileStore, registerTileFunctions } from "./heat-tiles";
 import { MIGRATIONS, type Migration } from "./migrations";
 import { openDatabase, StatementCache } from "./open-database";
@@ -13,6 +14,8 @@ import { EVENT_ROW, SESSION_ROW, type WriterBatch } from "./writer-batch";
 const CATCH_UP_CHUNK = 20_000;
 /** Past this many pending dense tiles (1 KB each), the fullest span is flushed at once: bounds memory. */
 const MAX_PENDING_TILES = 16384;
+/** Rollup rows per drain slice: a few milliseconds of writing. */
+const SLICE_ROWS = 256;
 
 /** Every write operation, with its argument and result: what crosses the thread boundary. */
 export interface WriterOps {
@@ -45,6 +48,8 @@ export class SqliteWriter {
   private readonly statements: StatementCache;
   /** One accumulator per span, each flushed with its own fold position. */
   private readonly heat: Record<RollupSpan, HeatAccumulator> = { h: new HeatAccumulator("h"), d: new HeatAccumulator("d"), m: new HeatAccumulator("m") };
+  /** Per span, the frozen accumulator being written a slice at a time, if any. */
+  private drains: Partial<Record<RollupSpan, HeatDrain>> = {};
   private nextSpan = 0;
   private readonly tiles = new HeatTileStore((sql) => this.stmt(sql));
   /** Each span's `last_seq` as this writer last wrote or read it; -1 until the first fold. */
@@ -154,9 +159,15 @@ export class SqliteWriter {
         m.addSamples(dim, key, ts, seq, samples, from, sampleEnd[i]!);
       }
     });
-    if (h.tileCount + d.tileCount + m.tileCount > MAX_PENDING_TILES) this.fold([[h, d, m].reduce((a, b) => (b.tileCount > a.tileCount ? b : a)).span]);
+    if (this.pendingTiles() > MAX_PENDING_TILES) this.fold([[h, d, m].reduce((a, b) => (b.tileCount > a.tileCount ? b : a)).span]);
     this.checkpointer.afterCommit();
     return outcomes.map((o) => (o instanceof Error ? o : o.result));
+  }
+
+  private pendingTiles(): number {
+    let n = this.heat.h.tileCount + this.heat.d.tileCount + this.heat.m.tileCount;
+    for (const drain of Object.values(this.drains)) n += drain.items.length;
+    return n;
   }
 
   /** The stored fold position of each span. */
@@ -171,17 +182,85 @@ export class SqliteWriter {
    * Writes one span's accumulator if it holds exactly the events after that span's stored
    * position (no other process wrote events meanwhile); returns false, writing nothing, otherwise.
    */
-  private readonly flushTx = this.lazyTx((acc: HeatAccumulator): boolean => {
-    const lastSeq = this.stmt("SELECT last_seq FROM heat_fold_state WHERE span = ?").pluck().get(acc.span) as number;
-    if (lastSeq !== this.foldedSeq[acc.span]) return false;
-    const upTo = acc.eventCount > 0 ? acc.maxSeq : lastSeq;
-    const between = this.stmt("SELECT COUNT(*) FROM events WHERE seq > ? AND seq <= ?").pluck().get(lastSeq, upTo) as number;
+  /**
+   * True if the accumulator holds exactly the events after its span's stored position and the span
+   * has no drain under way (no other process wrote events meanwhile). Inside a write transaction.
+   */
+  private holdsNextEvents(acc: HeatAccumulator): boolean {
+    const state = this.stmt("SELECT last_seq, draining_to FROM heat_fold_state WHERE span = ?").get(acc.span) as { last_seq: number; draining_to: number | null };
+    if (state.last_seq !== this.foldedSeq[acc.span] || state.draining_to !== null) return false;
+    const upTo = acc.eventCount > 0 ? acc.maxSeq : state.last_seq;
+    const between = this.stmt("SELECT COUNT(*) FROM events WHERE seq > ? AND seq <= ?").pluck().get(state.last_seq, upTo) as number;
     const newest = this.stmt("SELECT COALESCE(MAX(seq), 0) FROM events").pluck().get() as number;
-    if (between !== acc.eventCount || (acc.eventCount === 0 && newest > lastSeq)) return false;
+    return between === acc.eventCount && !(acc.eventCount === 0 && newest > state.last_seq);
+  }
+
+  /** Writes one span's accumulator whole, with its fold position; false, writing nothing, if holdsNextEvents fails. */
+  private readonly flushTx = this.lazyTx((acc: HeatAccumulator): boolean => {
+    if (!this.holdsNextEvents(acc)) return false;
+    if (acc.eventCount === 0) return true;
     this.tiles.write(acc);
-    this.stmt("UPDATE heat_fold_state SET last_seq = ? WHERE span = ?").run(upTo, acc.span);
-    this.foldedSeq[acc.span] = upTo;
+    this.stmt("UPDATE heat_fold_state SET last_seq = ? WHERE span = ?").run(acc.maxSeq, acc.span);
+    this.foldedSeq[acc.span] = acc.maxSeq;
     return true;
+  });
+
+  /** Records that the accumulator's drain starts; false if holdsNextEvents fails. */
+  private readonly freezeTx = this.lazyTx((acc: HeatAccumulator): boolean => {
+    if (!this.holdsNextEvents(acc)) return false;
+    if (acc.eventCount > 0) this.stmt("UPDATE heat_fold_state SET draining_to = ?, drained = 0 WHERE span = ?").run(acc.maxSeq, acc.span);
+    return true;
+  });
+
+  /**
+   * Writes up to `rows` more rows of a span's drain, and how far it got; when the last is written,
+   * moves the span's position to the drain's end. False, writing nothing, if the stored state is not
+   * the one this writer left (another process folded meanwhile).
+   */
+  private readonly sliceTx = this.lazyTx(({ span, drain, rows }: { span: RollupSpan; drain: HeatDrain; rows: number }): boolean => {
+    const state = this.stmt("SELECT last_seq, draining_to, drained FROM heat_fold_state WHERE span = ?").get(span) as { last_seq: number; draining_to: number | null; drained: number };
+    if (state.last_seq !== this.foldedSeq[span] || state.draining_to !== drain.upTo || state.drained !== drain.next) return false;
+    const end = Math.min(drain.items.length, drain.next + rows);
+    this.tiles.writeItems(drain.items, drain.next, end);
+    if (end < drain.items.length) this.stmt("UPDATE heat_fold_state SET drained = ? WHERE span = ?").run(end, span);
+    else this.stmt("UPDATE heat_fold_state SET last_seq = ?, draining_to = NULL, drained = 0 WHERE span = ?").run(drain.upTo, span);
+    return true;
+  });
+
+  /** Writes a slice of the span's drain (all of it when rows is Infinity); false if sliceTx refused. */
+  private drainSpan(span: RollupSpan, rows: number): boolean {
+    const drain = this.drains[span];
+    if (!drain) return true;
+    if (!this.sliceTx().immediate({ span, drain, rows })) return false;
+    drain.next = Math.min(drain.items.length, drain.next + rows);
+    if (drain.done) {
+      this.foldedSeq[span] = drain.upTo;
+      delete this.drains[span];
+    }
+    return true;
+  }
+
+  /**
+   * Drains a crash left half-written: each span's accumulator is rebuilt from the events up to its
+   * draining_to, and its rows are written from where `drained` says the last slice stopped.
+   */
+  private readonly resumeDrainsTx = this.lazyTx((_: null): void => {
+    const open = this.stmt("SELECT span, last_seq, draining_to, drained FROM heat_fold_state WHERE draining_to IS NOT NULL").all() as Array<{
+      span: RollupSpan;
+      last_seq: number;
+      draining_to: number;
+      drained: number;
+    }>;
+    for (const o of open) {
+      const acc = new HeatAccumulator(o.span);
+      const rows = this.stmt(
+        "SELECT seq, project_id, event_id, session_id, user_id, type, ts, path, page, bucket, data FROM events WHERE seq > ? AND seq <= ? ORDER BY seq",
+      ).all(o.last_seq, o.draining_to) as Row[];
+      for (const r of rows) acc.add(toEvent(r), r.seq as number);
+      const drain = new HeatDrain(acc, o.draining_to);
+      this.tiles.writeItems(drain.items, o.drained, drain.items.length);
+      this.stmt("UPDATE heat_fold_state SET last_seq = ?, draining_to = NULL, drained = 0 WHERE span = ?").run(o.draining_to, o.span);
+    }
   });
 
   /** Folds events from the events table, `limit` at a time from the stored positions; returns how many. */
@@ -220,8 +299,8 @@ export class SqliteWriter {
     let folded = 0;
     for (const span of spans) {
       const acc = this.heat[span];
-      const pending = acc.eventCount;
-      if (!this.flushTx().immediate(acc)) return this.foldFromTable();
+      const pending = acc.eventCount + (this.drains[span]?.events ?? 0);
+      if (!this.drainSpan(span, Infinity) || !this.flushTx().immediate(acc)) return this.foldFromTable();
       acc.clear();
       folded = Math.max(folded, pending);
     }
@@ -230,18 +309,39 @@ export class SqliteWriter {
 
   private foldFromTable(): number {
     for (const span of ROLLUP_SPANS) this.heat[span].clear();
+    this.drains = {};
+    this.resumeDrainsTx().immediate(null);
     let total = 0;
     for (let n = this.foldTableTx().immediate(CATCH_UP_CHUNK); n > 0; n = n === CATCH_UP_CHUNK ? this.foldTableTx().immediate(CATCH_UP_CHUNK) : 0) total += n;
     return total;
   }
 
-  /** The timer's step: one span per tick, in turn, so each pause writes a third of the tiles. */
-  foldNextSpan(): number {
+  /**
+   * The timer's step: the next span in turn (unless its last drain is still under way) starts
+   * draining what it holds. The rows are then written by drainSlice, a slice at a time.
+   */
+  freezeNextSpan(): void {
+    if (!this.hasSchema()) return;
     const span = ROLLUP_SPANS[this.nextSpan]!;
     this.nextSpan = (this.nextSpan + 1) % ROLLUP_SPANS.length;
-    const folded = this.fold([span]);
+    if (this.drains[span]) return;
+    const acc = this.heat[span];
+    if (!this.freezeTx().immediate(acc)) {
+      this.foldFromTable();
+      return;
+    }
+    if (acc.eventCount === 0) return;
+    this.drains[span] = new HeatDrain(acc, acc.maxSeq);
+    this.heat[span] = new HeatAccumulator(span);
+  }
+
+  /** Writes one slice of the oldest drain under way; true while drain work remains. */
+  drainSlice(): boolean {
+    const span = ROLLUP_SPANS.find((s) => this.drains[s]);
+    if (!span) return false;
+    if (!this.drainSpan(span, SLICE_ROWS)) this.foldFromTable();
     this.checkpointer.afterCommit();
-    return folded;
+    return ROLLUP_SPANS.some((s) => this.drains[s]);
   }
 
   upsertProject(p: ProjectRecord): null {

@@ -6,6 +6,8 @@ import { rollupFor, type WriteBatch, type WriteResult } from "@m-software-engine
 import { MIGRATIONS, SqliteStorage } from "@m-software-engineering/heat-collector-storage-sqlite";
 import { addTiles, decodeTile, encodeTile, TILE_CELLS } from "@m-software-engineering/heat-collector-storage-sqlite/dist/tile-codec";
 import { toEvent, type Row } from "@m-software-engineering/heat-collector-storage-sqlite/dist/rows";
+import { SqliteWriter } from "@m-software-engineering/heat-collector-storage-sqlite/dist/writer";
+import { toWriterBatch } from "@m-software-engineering/heat-collector-storage-sqlite/dist/writer-batch";
 import { SdkSession } from "../helpers/sdk";
 import { PROJECT, startCollector, tempDir } from "../helpers/collector";
 import { buildScenario, READS } from "./scenario";
@@ -167,6 +169,73 @@ describe("SQLite writer thread: concurrent batches share one commit", () => {
       expect(summary).to.deep.equal([{ bucket: "1300x700", type: "click", n: want, maxGy: 2 }]);
     } finally {
       await storage.close();
+    }
+  });
+});
+
+describe("SQLite rollup drains: a drain cut short by a crash resumes where it stopped", () => {
+  const tmp = tempDir();
+  after(() => tmp.cleanup());
+  const HOUR = Date.UTC(2026, 10, 2, 10);
+
+  /** 700 clicks 128 px apart: one tile each, so a span's drain is several slices long. */
+  const batches: WriteBatch[] = Array.from({ length: 14 }, (_, b) => ({
+    projectId: PROJECT.id,
+    sessions: [{ projectId: PROJECT.id, sessionId: `d${b}`, userId: null, userTraits: null, startedAt: HOUR, lastSeenAt: HOUR, firstPath: "/", app: null, device: null }],
+    events: Array.from({ length: 50 }, (_, i) => ({
+      projectId: PROJECT.id,
+      eventId: `e${i}`,
+      sessionId: `d${b}`,
+      userId: null,
+      type: "click" as const,
+      ts: HOUR + (b % 3) * 3_600_000 + i,
+      path: "/",
+      page: "/",
+      bucket: "1300x700",
+      data: { x: 128 * i, y: 128 * b },
+    })),
+  }));
+  const reads = (s: SqliteStorage) =>
+    Promise.all(
+      (["h", "d", "m"] as const).flatMap((span) => {
+        const filter = { projectId: PROJECT.id, types: ["click" as const], ranges: [{ span, from: 0, to: 1e9 }] };
+        return [s.rollupSummary(filter), s.rollupCells({ ...filter, bucket: "1300x700", cellFactor: 1 })];
+      }),
+    );
+
+  it("rebuilds the frozen counts from the events and writes only the rows not yet written", async () => {
+    const cut = join(tmp.dir, "cut.db");
+    const writer = new SqliteWriter(cut);
+    writer.migrate();
+    writer.writeMany(batches.map(toWriterBatch));
+    for (let i = 0; i < 3; i++) writer.freezeNextSpan();
+    for (let i = 0; i < 2; i++) writer.drainSlice();
+    const db = writer["db"];
+    const mid = db.prepare("SELECT span, draining_to, drained FROM heat_fold_state ORDER BY span").all() as Array<{ span: string; draining_to: number | null; drained: number }>;
+    expect(mid.every((r) => r.draining_to === 700), "every span has a drain under way").to.equal(true);
+    expect(mid.some((r) => r.drained > 0), "some rows are written").to.equal(true);
+    // The crash: the connection goes without the writer folding what it holds.
+    writer["checkpointer"].stop();
+    db.close();
+
+    const whole = new SqliteStorage({ file: join(tmp.dir, "whole.db") });
+    const resumed = new SqliteStorage({ file: cut });
+    try {
+      await whole.migrate();
+      for (const b of batches) await whole.writeBatch(b);
+      await resumed.migrate();
+      const [want, got] = [await reads(whole), await reads(resumed)];
+      expect(got).to.deep.equal(want);
+      expect((want[0] as Array<{ n: number }>)[0]!.n).to.equal(700);
+    } finally {
+      await whole.close();
+      await resumed.close();
+    }
+    const after = new Database(cut, { readonly: true });
+    try {
+      expect(after.prepare("SELECT COUNT(*) AS n FROM heat_fold_state WHERE draining_to IS NULL AND last_seq = 700").get()).to.deep.equal({ n: 3 });
+    } finally {
+      after.close();
     }
   });
 });
