@@ -10,6 +10,6 @@ export { rollupFor, forEachSample, periodIndex, periodStart, ROLLUP_SPANS, BASE_
 export { ProjectRegistry, hashSecret, generateSecret, generateProjectId, type ProjectDefinition } from "./projects";
 export { createLogger, type Logger, type LogLevel } from "./logger";
 export { Metrics } from "./metrics";
-export { createPayloadValidator, DEFAULT_PAYLOAD_LIMITS, type PayloadLimits, type PayloadCheck } from "./ingest/schema";
+export { createPayloadValidator, DEFAULT_PAYLOAD_LIMITS, type PayloadLimits, type PayloadCheck, type PayloadHints } from "./ingest/schema";
 export { pageOf, bucketOf } from "./ingest/to-records";
 export { splitRange } from "./query/heatmap";

@@ -127,7 +127,8 @@ export class Kernel {
       if (!identity) throw new CollectorError("forbidden", "No authentication strategy accepted this request.");
       ctx.identity = identity;
 
-      const checked = this.validate(await this.readBody(ctx.request, ctx.response));
+      const raw = await this.readBody(ctx.request, ctx.response);
+      const checked = this.validate(raw.body, { mayHoldUnsafeText: raw.mayHoldUnsafeText });
       if (!checked.ok) throw new CollectorError("invalid_payload", "The batch does not match the ingest schema.", { details: checked.issues });
       let { payload, dropped } = sanitizePayload(checked.payload);
       if (this.hooks.onBeforeInsert.isUsed()) {

@@ -23,6 +23,7 @@ try {
   let lastFrames = -1;
   while (Atomics.load(slots, CHECKPOINT_SLOT.stop) === 0) {
     let frames = lastFrames;
+    const wake = Atomics.load(slots, CHECKPOINT_SLOT.wake);
     Atomics.store(slots, CHECKPOINT_SLOT.copying, 1);
     try {
       const [r] = db.pragma("wal_checkpoint(PASSIVE)") as Array<{ busy: number; log: number; checkpointed: number }>;
@@ -32,8 +33,10 @@ try {
       // Busy (the writer is restarting the WAL): try again next round.
     } finally {
       Atomics.store(slots, CHECKPOINT_SLOT.copying, 0);
+      Atomics.add(slots, CHECKPOINT_SLOT.passes, 1);
     }
-    Atomics.wait(slots, CHECKPOINT_SLOT.stop, 0, frames !== lastFrames ? BUSY_MS : IDLE_MS);
+    // Sleeps until the interval is up, or the writer asks for a pass now (or stop) by bumping `wake`.
+    Atomics.wait(slots, CHECKPOINT_SLOT.wake, wake, frames !== lastFrames ? BUSY_MS : IDLE_MS);
     lastFrames = frames;
   }
 } finally {

@@ -312,8 +312,13 @@ export class SqliteWriter {
     this.drains = {};
     this.resumeDrainsTx().immediate(null);
     let total = 0;
-    for (let n = this.foldTableTx().immediate(CATCH_UP_CHUNK); n > 0; n = n === CATCH_UP_CHUNK ? this.foldTableTx().immediate(CATCH_UP_CHUNK) : 0) total += n;
-    return total;
+    for (;;) {
+      const n = this.foldTableTx().immediate(CATCH_UP_CHUNK);
+      total += n;
+      // A long catch-up is a run of commits with no pause: the WAL must still start over now and then.
+      this.checkpointer.afterCommit();
+      if (n < CATCH_UP_CHUNK) return total;
+    }
   }
 
   /**

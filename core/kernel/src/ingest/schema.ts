@@ -163,14 +163,20 @@ function issuesFrom(errors: ErrorObject[] | null | undefined): PayloadIssue[] {
   return (errors ?? []).slice(0, 10).map((e) => ({ path: e.instancePath || "/", message: e.message ?? "invalid" }));
 }
 
+/** What the caller already knows of a body. */
+export interface PayloadHints {
+  /** False when its raw JSON held no escape that could make NUL or a lone surrogate: the string walk is skipped. */
+  mayHoldUnsafeText?: boolean;
+}
+
 /** Compiles the ingest schema once; `check` is then a cheap call per request. */
-export function createPayloadValidator(limits: PayloadLimits = DEFAULT_PAYLOAD_LIMITS): (body: unknown) => PayloadCheck {
+export function createPayloadValidator(limits: PayloadLimits = DEFAULT_PAYLOAD_LIMITS): (body: unknown, hints?: PayloadHints) => PayloadCheck {
   const ajv = new Ajv({ discriminator: true, allErrors: false, strict: true });
   const validate = ajv.compile(schemaFor(limits)) as ValidateFunction<IngestPayload>;
-  return (body) => {
+  return (body, hints = {}) => {
     if (!validate(body)) return { ok: false, issues: issuesFrom(validate.errors) };
     const payload = body;
-    const unsafe = unsafeTextAt(payload);
+    const unsafe = hints.mayHoldUnsafeText === false ? null : unsafeTextAt(payload);
     if (unsafe !== null) return { ok: false, issues: [{ path: unsafe, message: "must not contain NUL or unpaired surrogate characters" }] };
     if (payload.user?.traits && depthExceeds(payload.user.traits, limits.maxObjectDepth)) {
       return { ok: false, issues: [{ path: "/user/traits", message: `must not nest deeper than ${limits.maxObjectDepth}` }] };
