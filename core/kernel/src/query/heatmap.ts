@@ -94,6 +94,9 @@ function parseBucket(bucket: string | null): { w: number; h: number } {
  * Builds a heatmap from the heat rollup (whole hours, aggregated by the database) plus the partial
  * hours at the range's edges. Cost grows with the number of distinct cells, not of events.
  */
+/** Largest grid (rows × columns) summed in a dense array: 16 MB. */
+const DENSE_GRID_CELLS = 1 << 21;
+
 export async function buildHeatmap(storage: StorageAdapter, projectId: string, q: HeatmapQuery): Promise<HeatmapBody> {
   const split = splitRange(q.fromTs, q.toTs);
   const filter: RollupFilter | null =
@@ -134,19 +137,27 @@ export async function buildHeatmap(storage: StorageAdapter, projectId: string, q
     cellRows.push({ type: c.type, cx: scroll ? 0 : Math.floor(c.gx / cellFactor), cy: scroll ? c.gy : Math.floor(c.gy / cellFactor), n: c.n });
   }
 
-  const grid = new Map<number, number>();
+  // Cells summed in a dense array in row-major order (points come out sorted, with no map, entry
+  // pairs or sort to allocate); a map only for a grid too large to hold densely.
+  const dense = rows * columns <= DENSE_GRID_CELLS ? new Float64Array(rows * columns) : null;
+  const sparse = dense ? null : new Map<number, number>();
   let plotted = 0;
   for (const c of cellRows) {
     const cx = c.type === "scroll" ? Math.floor(columns / 2) : Math.min(columns - 1, c.cx);
     const cy = c.type === "scroll" ? Math.min(rows - 1, Math.floor(((c.cy / 100) * renderHeight) / cellSize)) : Math.min(rows - 1, c.cy);
     const key = cy * columns + cx;
-    grid.set(key, (grid.get(key) ?? 0) + c.n);
+    if (dense) dense[key]! += c.n;
+    else sparse!.set(key, (sparse!.get(key) ?? 0) + c.n);
     plotted += c.n;
   }
   const half = cellSize / 2;
-  const points: HeatmapPoint[] = [...grid.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([key, value]) => ({ x: (key % columns) * cellSize + half, y: Math.floor(key / columns) * cellSize + half, value }));
+  const point = (key: number, value: number): HeatmapPoint => ({ x: (key % columns) * cellSize + half, y: Math.floor(key / columns) * cellSize + half, value });
+  const points: HeatmapPoint[] = [];
+  if (dense) {
+    for (let key = 0; key < dense.length; key++) if (dense[key]! > 0) points.push(point(key, dense[key]!));
+  } else {
+    for (const key of [...sparse!.keys()].sort((a, b) => a - b)) points.push(point(key, sparse!.get(key)!));
+  }
 
   return {
     points,
