@@ -27,6 +27,12 @@ async function ensureIndex(ctx: MigrationContext, table: string, name: string, f
   await ctx.qi.addIndex(table, fields, { name, unique, transaction: ctx.transaction });
 }
 
+/** Drops an index if it exists (re-runnable, like ensureIndex). */
+async function dropIndex(ctx: MigrationContext, table: string, name: string): Promise<void> {
+  const existing = (await ctx.qi.showIndex(table, { transaction: ctx.transaction })) as Array<{ name: string }>;
+  if (existing.some((i) => i.name === name)) await ctx.qi.removeIndex(table, name, { transaction: ctx.transaction });
+}
+
 /**
  * Versioned schema: the same logical tables as the SQLite adapter (MIGRATIONS v1 there), plus `page_hash`
  * columns, because a 2048-character unicode page is too long to be an index key (PostgreSQL
@@ -151,11 +157,17 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: "events keyed by session",
     // An event is identified by (project, session, event id), as on SQLite (its migration 6): a
-    // batch's inserts then share a few index pages instead of one random page each.
+    // batch's inserts then share a few index pages instead of one random page each. Reads order
+    // ties in ts by event id, then session: the ordered indexes carry both, so that MySQL, which has
+    // no incremental sort, never sorts a whole range to page through it. New indexes come first,
+    // so reads always have one.
     async up(ctx) {
       await ensureIndex(ctx, "events", "events_session_key", ["project_id", "session_id", "event_id"], true);
-      const existing = (await ctx.qi.showIndex("events", { transaction: ctx.transaction })) as Array<{ name: string }>;
-      if (existing.some((i) => i.name === "events_key")) await ctx.qi.removeIndex("events", "events_key", { transaction: ctx.transaction });
+      await dropIndex(ctx, "events", "events_key");
+      await ensureIndex(ctx, "events", "events_by_time", ["project_id", "ts", "event_id", "session_id"]);
+      await dropIndex(ctx, "events", "events_time");
+      await ensureIndex(ctx, "events", "events_by_page", ["project_id", "page_hash", "ts", "event_id", "session_id"]);
+      await dropIndex(ctx, "events", "events_page");
     },
   },
 ];

@@ -45,7 +45,7 @@ async function insertEvents(db: Sequelize, dialect: Dialect, t: Transaction, eve
     });
     const r = new Binds();
     const rows = await db.query<{ event_id: string | Buffer; session_id: string | Buffer }>(
-      `SELECT event_id, session_id FROM events WHERE project_id = ${r.add(part[0]!.projectId)} AND event_id IN (${r.list(part.map((e) => e.eventId))}) AND ingest_tag = ${r.add(tag)}`,
+      `SELECT event_id, session_id FROM events WHERE project_id = ${r.add(part[0]!.projectId)} AND session_id IN (${r.list([...new Set(part.map((e) => e.sessionId))])}) AND event_id IN (${r.list(part.map((e) => e.eventId))}) AND ingest_tag = ${r.add(tag)}`,
       { bind: r.values, transaction: t, type: QueryTypes.SELECT },
     );
     for (const row of rows) fresh.add(eventKey({ sessionId: String(row.session_id), eventId: String(row.event_id) }));
