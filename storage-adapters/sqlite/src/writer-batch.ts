@@ -1,5 +1,5 @@
 import type { EventType, SessionUpsert, StoredEvent, WriteBatch } from "@m-software-engineering/heat-collector-kernel";
-// The grid module alone: the writer thread loads this file's types only, but keep it light anyway.
+// The grid module alone, not the kernel's index: the writer thread loads this file too.
 import { forEachSample } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
 import { json } from "./rows";
 

@@ -223,9 +223,21 @@ export class SqliteWriter {
     const end = Math.min(drain.items.length, drain.next + rows);
     this.tiles.writeItems(drain.items, drain.next, end);
     if (end < drain.items.length) this.stmt("UPDATE heat_fold_state SET drained = ? WHERE span = ?").run(end, span);
-    else this.stmt("UPDATE heat_fold_state SET last_seq = ?, draining_to = NULL, drained = 0 WHERE span = ?").run(drain.upTo, span);
+    else this.endDrain(span, drain.upTo);
     return true;
   });
+
+  /** Events with seq in (after, upTo], in seq order, at most `limit`. */
+  private eventsAfter(after: number, upTo: number, limit: number): Row[] {
+    return this.stmt(
+      "SELECT seq, project_id, event_id, session_id, user_id, type, ts, path, page, bucket, data FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+    ).all(after, upTo, limit) as Row[];
+  }
+
+  /** Moves a span's position to the end of its finished drain. */
+  private endDrain(span: RollupSpan, upTo: number): void {
+    this.stmt("UPDATE heat_fold_state SET last_seq = ?, draining_to = NULL, drained = 0 WHERE span = ?").run(upTo, span);
+  }
 
   /** Writes a slice of the span's drain (all of it when rows is Infinity); false if sliceTx refused. */
   private drainSpan(span: RollupSpan, rows: number): boolean {
@@ -253,13 +265,10 @@ export class SqliteWriter {
     }>;
     for (const o of open) {
       const acc = new HeatAccumulator(o.span);
-      const rows = this.stmt(
-        "SELECT seq, project_id, event_id, session_id, user_id, type, ts, path, page, bucket, data FROM events WHERE seq > ? AND seq <= ? ORDER BY seq",
-      ).all(o.last_seq, o.draining_to) as Row[];
-      for (const r of rows) acc.add(toEvent(r), r.seq as number);
+      for (const r of this.eventsAfter(o.last_seq, o.draining_to, -1)) acc.add(toEvent(r), r.seq as number);
       const drain = new HeatDrain(acc, o.draining_to);
       this.tiles.writeItems(drain.items, o.drained, drain.items.length);
-      this.stmt("UPDATE heat_fold_state SET last_seq = ?, draining_to = NULL, drained = 0 WHERE span = ?").run(o.draining_to, o.span);
+      this.endDrain(o.span, o.draining_to);
     }
   });
 
@@ -267,9 +276,7 @@ export class SqliteWriter {
   private readonly foldTableTx = this.lazyTx((limit: number): number => {
     const at = this.positions();
     const from = Math.min(at.h, at.d, at.m);
-    const rows = this.stmt(
-      "SELECT seq, project_id, event_id, session_id, user_id, type, ts, path, page, bucket, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-    ).all(from, limit) as Row[];
+    const rows = this.eventsAfter(from, Number.MAX_SAFE_INTEGER, limit);
     const last = rows.length > 0 ? (rows[rows.length - 1]!.seq as number) : from;
     for (const span of ROLLUP_SPANS) {
       const acc = new HeatAccumulator(span);
