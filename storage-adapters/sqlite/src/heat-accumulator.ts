@@ -1,8 +1,7 @@
-import type { EventType, RollupSpan, StoredEvent } from "@m-software-engineering/heat-collector-kernel";
+import type { EventType, RollupSpan } from "@m-software-engineering/heat-collector-kernel";
 // The grid module alone: this file runs on the writer thread (see heat-tiles.ts).
 import { periodIndex } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
 import { cellIndex, TILE_CELLS, tileKey } from "./tile-codec";
-import { pushSamples } from "./writer-batch";
 
 /** What a heat tile row is keyed by, before the dimension gets its integer id. */
 export interface HeatDim {
@@ -69,13 +68,6 @@ export class HeatAccumulator {
     period.n += to - from;
     this.eventCount++;
     if (seq > this.maxSeq) this.maxSeq = seq;
-  }
-
-  /** Counts a stored event (the catch-up path, from rows of the events table). */
-  add(e: StoredEvent, seq: number): void {
-    const samples: number[] = [];
-    pushSamples(e, samples);
-    this.addSamples(e, dimKeyOf(e), e.ts, seq, samples, 0, samples.length / 2);
   }
 
   clear(): void {

@@ -8,7 +8,7 @@ import { HeatTileStore, registerTileFunctions } from "./heat-tiles";
 import { MIGRATIONS, type Migration } from "./migrations";
 import { openDatabase, StatementCache } from "./open-database";
 import { toEvent, type Row } from "./rows";
-import { EVENT_ROW, SESSION_ROW, type WriterBatch } from "./writer-batch";
+import { EVENT_ROW, pushSamples, SESSION_ROW, type WriterBatch } from "./writer-batch";
 
 /** Events per transaction when folding from the events table (start-up catch-up). */
 const CATCH_UP_CHUNK = 20_000;
@@ -16,6 +16,22 @@ const CATCH_UP_CHUNK = 20_000;
 const MAX_PENDING_TILES = 16384;
 /** Rollup rows per drain slice: a few milliseconds of writing. */
 const SLICE_ROWS = 256;
+
+/**
+ * Counts rows of the events table (in seq order) into each accumulator whose span has not counted
+ * them yet (seq past its position): every row is parsed and sampled once, whatever the spans.
+ */
+function countRows(rows: readonly Row[], into: ReadonlyArray<readonly [HeatAccumulator, number]>): void {
+  const samples: number[] = [];
+  for (const r of rows) {
+    const seq = r.seq as number;
+    const e = toEvent(r);
+    samples.length = 0;
+    pushSamples(e, samples);
+    const key = dimKeyOf(e);
+    for (const [acc, after] of into) if (seq > after) acc.addSamples(e, key, e.ts, seq, samples, 0, samples.length / 2);
+  }
+}
 
 /** Every write operation, with its argument and result: what crosses the thread boundary. */
 export interface WriterOps {
@@ -214,17 +230,17 @@ export class SqliteWriter {
 
   /**
    * Writes up to `rows` more rows of a span's drain, and how far it got; when the last is written,
-   * moves the span's position to the drain's end. False, writing nothing, if the stored state is not
-   * the one this writer left (another process folded meanwhile).
+   * moves the span's position to the drain's end. Returns the drain's new position, or null,
+   * writing nothing, if the stored state is not the one this writer left (another process folded).
    */
-  private readonly sliceTx = this.lazyTx(({ span, drain, rows }: { span: RollupSpan; drain: HeatDrain; rows: number }): boolean => {
+  private readonly sliceTx = this.lazyTx(({ span, drain, rows }: { span: RollupSpan; drain: HeatDrain; rows: number }): number | null => {
     const state = this.stmt("SELECT last_seq, draining_to, drained FROM heat_fold_state WHERE span = ?").get(span) as { last_seq: number; draining_to: number | null; drained: number };
-    if (state.last_seq !== this.foldedSeq[span] || state.draining_to !== drain.upTo || state.drained !== drain.next) return false;
+    if (state.last_seq !== this.foldedSeq[span] || state.draining_to !== drain.upTo || state.drained !== drain.next) return null;
     const end = Math.min(drain.items.length, drain.next + rows);
     this.tiles.writeItems(drain.items, drain.next, end);
     if (end < drain.items.length) this.stmt("UPDATE heat_fold_state SET drained = ? WHERE span = ?").run(end, span);
     else this.endDrain(span, drain.upTo);
-    return true;
+    return end;
   });
 
   /** Events with seq in (after, upTo], in seq order, at most `limit`. */
@@ -243,8 +259,9 @@ export class SqliteWriter {
   private drainSpan(span: RollupSpan, rows: number): boolean {
     const drain = this.drains[span];
     if (!drain) return true;
-    if (!this.sliceTx().immediate({ span, drain, rows })) return false;
-    drain.next = Math.min(drain.items.length, drain.next + rows);
+    const end = this.sliceTx().immediate({ span, drain, rows });
+    if (end === null) return false;
+    drain.next = end;
     if (drain.done) {
       this.foldedSeq[span] = drain.upTo;
       delete this.drains[span];
@@ -265,7 +282,7 @@ export class SqliteWriter {
     }>;
     for (const o of open) {
       const acc = new HeatAccumulator(o.span);
-      for (const r of this.eventsAfter(o.last_seq, o.draining_to, -1)) acc.add(toEvent(r), r.seq as number);
+      countRows(this.eventsAfter(o.last_seq, o.draining_to, -1), [[acc, o.last_seq]]);
       const drain = new HeatDrain(acc, o.draining_to);
       this.tiles.writeItems(drain.items, o.drained, drain.items.length);
       this.endDrain(o.span, o.draining_to);
@@ -278,9 +295,10 @@ export class SqliteWriter {
     const from = Math.min(at.h, at.d, at.m);
     const rows = this.eventsAfter(from, Number.MAX_SAFE_INTEGER, limit);
     const last = rows.length > 0 ? (rows[rows.length - 1]!.seq as number) : from;
-    for (const span of ROLLUP_SPANS) {
-      const acc = new HeatAccumulator(span);
-      for (const r of rows) if ((r.seq as number) > at[span]) acc.add(toEvent(r), r.seq as number);
+    const accs = ROLLUP_SPANS.map((span) => new HeatAccumulator(span));
+    countRows(rows, accs.map((acc) => [acc, at[acc.span]] as const));
+    for (const acc of accs) {
+      const span = acc.span;
       this.tiles.write(acc);
       this.foldedSeq[span] = Math.max(at[span], last);
       this.stmt("UPDATE heat_fold_state SET last_seq = ? WHERE span = ?").run(this.foldedSeq[span], span);

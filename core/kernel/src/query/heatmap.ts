@@ -9,6 +9,8 @@ const DEFAULT_VIEWPORT = { w: 1280, h: 720 };
 const CELL_KEY = 2 ** 24;
 
 const MAX_TS = 8.64e15;
+/** Largest grid (rows × columns) summed in a dense array: 16 MB. */
+const DENSE_GRID_CELLS = 1 << 21;
 
 interface TimeSplit {
   /** Whole months, days and hours, served by the rollup. */
@@ -94,9 +96,6 @@ function parseBucket(bucket: string | null): { w: number; h: number } {
  * Builds a heatmap from the heat rollup (whole hours, aggregated by the database) plus the partial
  * hours at the range's edges. Cost grows with the number of distinct cells, not of events.
  */
-/** Largest grid (rows × columns) summed in a dense array: 16 MB. */
-const DENSE_GRID_CELLS = 1 << 21;
-
 export async function buildHeatmap(storage: StorageAdapter, projectId: string, q: HeatmapQuery): Promise<HeatmapBody> {
   const split = splitRange(q.fromTs, q.toTs);
   const filter: RollupFilter | null =
