@@ -35,8 +35,16 @@ try {
       Atomics.store(slots, CHECKPOINT_SLOT.copying, 0);
       Atomics.add(slots, CHECKPOINT_SLOT.passes, 1);
     }
-    // Sleeps until the interval is up, or the writer asks for a pass now (or stop) by bumping `wake`.
-    Atomics.wait(slots, CHECKPOINT_SLOT.wake, wake, frames !== lastFrames ? BUSY_MS : IDLE_MS);
+    // Sleeps until the interval is up, or the writer asks for a pass now (or stop) by bumping `wake`;
+    // while the writer restarts the WAL after this pass, until it says it is done.
+    const hold = Atomics.load(slots, CHECKPOINT_SLOT.holdAfter);
+    if (hold !== 0 && Atomics.load(slots, CHECKPOINT_SLOT.passes) >= hold) {
+      while (Atomics.load(slots, CHECKPOINT_SLOT.holdAfter) === hold && Atomics.load(slots, CHECKPOINT_SLOT.stop) === 0) {
+        Atomics.wait(slots, CHECKPOINT_SLOT.holdAfter, hold, IDLE_MS);
+      }
+    } else {
+      Atomics.wait(slots, CHECKPOINT_SLOT.wake, wake, frames !== lastFrames ? BUSY_MS : IDLE_MS);
+    }
     lastFrames = frames;
   }
 } finally {

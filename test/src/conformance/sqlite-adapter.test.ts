@@ -239,3 +239,72 @@ describe("SQLite rollup drains: a drain cut short by a crash resumes where it st
     }
   });
 });
+
+describe("SQLite rollup with two writers on one file (two processes)", () => {
+  const tmp = tempDir();
+  after(() => tmp.cleanup());
+  const HOUR = Date.UTC(2026, 10, 3, 10);
+  const batchOf = (session: string, y: number): WriteBatch => ({
+    projectId: PROJECT.id,
+    sessions: [{ projectId: PROJECT.id, sessionId: session, userId: null, userTraits: null, startedAt: HOUR, lastSeenAt: HOUR, firstPath: "/", app: null, device: null }],
+    events: Array.from({ length: 40 }, (_, i) => ({
+      projectId: PROJECT.id,
+      eventId: `e${i}`,
+      sessionId: session,
+      userId: null,
+      type: "click" as const,
+      ts: HOUR + i,
+      path: "/",
+      page: "/",
+      bucket: "1300x700",
+      data: { x: 64 * i, y },
+    })),
+  });
+  const reads = (s: SqliteStorage) =>
+    Promise.all(
+      (["h", "d", "m"] as const).flatMap((span) => {
+        const filter = { projectId: PROJECT.id, types: ["click" as const], ranges: [{ span, from: 0, to: 1e9 }] };
+        return [s.rollupSummary(filter), s.rollupCells({ ...filter, bucket: "1300x700", cellFactor: 1 })];
+      }),
+    );
+
+  it("each writer's rollup takes in the other's events exactly once, whenever its spans freeze", async () => {
+    const file = join(tmp.dir, "shared.db");
+    const a = new SqliteWriter(file);
+    a.migrate();
+    const b = new SqliteWriter(file);
+    b.migrate();
+    const batches = Array.from({ length: 5 }, (_, i) => batchOf(`s${i}`, 64 * i));
+    const write = (w: SqliteWriter, i: number) => w.writeMany([toWriterBatch(batches[i]!)]);
+    const foldAll = (w: SqliteWriter) => {
+      for (let i = 0; i < 3; i++) w.freezeNextSpan();
+      while (w.drainSlice());
+    };
+    // Each writer's accumulators hold its own events on both sides of the other's, none of which
+    // it counted; then it freezes every span.
+    write(a, 0);
+    write(b, 1);
+    write(a, 2);
+    foldAll(a);
+    write(b, 3);
+    write(a, 4);
+    foldAll(b);
+    foldAll(a);
+    a.close();
+    b.close();
+
+    const whole = new SqliteStorage({ file: join(tmp.dir, "one-writer.db") });
+    const shared = new SqliteStorage({ file });
+    try {
+      await whole.migrate();
+      for (const batch of batches) await whole.writeBatch(batch);
+      await shared.migrate();
+      const [want, got] = [await reads(whole), await reads(shared)];
+      expect(got).to.deep.equal(want);
+      expect((want[0] as Array<{ n: number }>)[0]!.n).to.equal(200);
+    } finally {
+      await whole.close();
+      await shared.close();
+    }
+  });
+});
