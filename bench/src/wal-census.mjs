@@ -36,10 +36,15 @@ try {
   const file = join(dir, "heat.db");
   const writer = new SqliteWriter(file);
   writer.migrate();
+  if (process.argv.includes("--bucketed")) {
+    const ddl = new Database(file);
+    ddl.exec("DROP INDEX events_time; DROP INDEX events_page; CREATE INDEX events_time ON events (project_id, ts / 1000); CREATE INDEX events_page ON events (project_id, page, ts / 1000);");
+    ddl.close();
+  }
   const now = Date.now();
   const wl = new Workload(7, { sessions: 200, tag: "m", from: now - 2 * 3_600_000, to: now });
   // warm: a store that already holds data, then restart the WAL before the counted part
-  const warm = Array.from({ length: 2000 }, () => toWriterBatch(toWriteBatch(PROJECT_ID, stamp(wl.next()), null)));
+  const warm = Array.from({ length: arg("warm", 2000) }, () => toWriterBatch(toWriteBatch(PROJECT_ID, stamp(wl.next()), null)));
   for (let i = 0; i < warm.length; i += GROUP) writer.writeMany(warm.slice(i, i + GROUP));
   writer.fold();
   const ck = new Database(file);

@@ -1,6 +1,6 @@
 import type { EventType, RollupSpan } from "@m-software-engineering/heat-collector-kernel";
 // The grid module alone: this file runs on the writer thread (see heat-tiles.ts).
-import { periodIndex } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
+import { periodIndex, periodStart } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
 import { cellIndex, TILE_CELLS, tileKey } from "./tile-codec";
 
 /** What a heat tile row is keyed by, before the dimension gets its integer id. */
@@ -31,40 +31,63 @@ export const dimKeyOf = (d: HeatDim): string => `${d.projectId}\u0000${d.page}\u
  * costs one array increment each time and one row write in the end, instead of a thousand upserts.
  */
 export class HeatAccumulator {
-  readonly periods = new Map<string, PendingPeriod>();
+  /** Pending periods by dimension key, then by period index: no key string built per event. */
+  readonly periods = new Map<string, Map<number, PendingPeriod>>();
   /** Dense tiles held, a measure of the memory and of the next flush's work. */
   tileCount = 0;
   eventCount = 0;
   /** Highest events.seq added since the last clear(); its fold position once flushed. */
   maxSeq = 0;
+  /** The last period looked up, [from, to) in ms: events arrive in runs of one period. */
+  private lastPeriod = { from: 0, to: 0, t: 0 };
 
   constructor(readonly span: RollupSpan) {}
+
+  private periodOf(ts: number): number {
+    const last = this.lastPeriod;
+    if (ts >= last.from && ts < last.to) return last.t;
+    const t = periodIndex(this.span, ts);
+    this.lastPeriod = { from: periodStart(this.span, t), to: periodStart(this.span, t + 1), t };
+    return t;
+  }
 
   /**
    * Counts one event: its samples are the (gx, gy) pairs `from` to `to` (exclusive) of `samples`,
    * as toWriterBatch extracted them. `dim` is copied when it opens a period, never kept.
    */
   addSamples(dim: HeatDim, dimKey: string, ts: number, seq: number, samples: Int32Array | readonly number[], from: number, to: number): void {
-    const t = periodIndex(this.span, ts);
-    const key = `${dimKey}\u0000${t}`;
-    let period = this.periods.get(key);
+    const t = this.periodOf(ts);
+    let byT = this.periods.get(dimKey);
+    if (!byT) {
+      byT = new Map();
+      this.periods.set(dimKey, byT);
+    }
+    let period = byT.get(t);
     if (!period) {
       period = { dimKey, dim: { projectId: dim.projectId, page: dim.page, bucket: dim.bucket, type: dim.type }, span: this.span, t, n: 0, maxGy: 0, tiles: new Map() };
-      this.periods.set(key, period);
+      byT.set(t, period);
     }
+    // A trail's points mostly fall in the tile of the point before.
+    let lastKey = -1;
+    let tile: Uint32Array | undefined;
+    let maxGy = period.maxGy;
     for (let i = from; i < to; i++) {
       const gx = samples[2 * i]!;
       const gy = samples[2 * i + 1]!;
       const tk = tileKey(gx, gy);
-      let tile = period.tiles.get(tk);
-      if (!tile) {
-        tile = new Uint32Array(TILE_CELLS);
-        period.tiles.set(tk, tile);
-        this.tileCount++;
+      if (tk !== lastKey) {
+        tile = period.tiles.get(tk);
+        if (!tile) {
+          tile = new Uint32Array(TILE_CELLS);
+          period.tiles.set(tk, tile);
+          this.tileCount++;
+        }
+        lastKey = tk;
       }
-      tile[cellIndex(gx, gy)]!++;
-      if (gy > period.maxGy) period.maxGy = gy;
+      tile![cellIndex(gx, gy)]!++;
+      if (gy > maxGy) maxGy = gy;
     }
+    period.maxGy = maxGy;
     period.n += to - from;
     this.eventCount++;
     if (seq > this.maxSeq) this.maxSeq = seq;

@@ -23,7 +23,10 @@ export class HeatDrain {
     readonly upTo: number,
   ) {
     this.events = acc.eventCount;
-    const periods = [...acc.periods.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    // Ordered by `${dimKey}\u0000${t}`, as the stored `drained` counts of earlier versions assume.
+    const periods: Array<[string, PendingPeriod]> = [];
+    for (const byT of acc.periods.values()) for (const p of byT.values()) periods.push([`${p.dimKey}\u0000${p.t}`, p]);
+    periods.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     for (const [, p] of periods) {
       if (p.n === 0) continue; // events without samples (a move with no points) add nothing
       this.items.push([p, PERIOD_ROW]);

@@ -18,6 +18,7 @@ import type {
   WriteBatch,
   WriteResult,
 } from "@m-software-engineering/heat-collector-kernel";
+import { after, eventQuery } from "./event-queries";
 import { HeatTileStore } from "./heat-tiles";
 import { openDatabase, StatementCache } from "./open-database";
 import { toEvent, toProject, toSecret, toSession, type Param, type Row } from "./rows";
@@ -33,32 +34,6 @@ export interface SqliteStorageOptions {
 }
 
 const SCAN_PAGE = 2000;
-
-function eventWhere(f: EventFilter): { sql: string; params: Param[] } {
-  const clauses = ["project_id = ?"];
-  const params: Param[] = [f.projectId];
-  const eq = (col: string, v: string | undefined) => {
-    if (v === undefined) return;
-    clauses.push(`${col} = ?`);
-    params.push(v);
-  };
-  eq("session_id", f.sessionId);
-  eq("user_id", f.userId);
-  eq("page", f.page);
-  if (f.types) {
-    clauses.push(`type IN (${f.types.map(() => "?").join(",")})`);
-    params.push(...f.types);
-  }
-  if (f.fromTs !== undefined) {
-    clauses.push("ts >= ?");
-    params.push(f.fromTs);
-  }
-  if (f.toTs !== undefined) {
-    clauses.push("ts <= ?");
-    params.push(f.toTs);
-  }
-  return { sql: clauses.join(" AND "), params };
-}
 
 /**
  * The embedded store, on better-sqlite3 in WAL mode, with two connections: this one, on the
@@ -115,22 +90,19 @@ export class SqliteStorage implements StorageAdapter {
 
   async *scanEvents(filter: EventFilter): AsyncIterable<StoredEvent> {
     // Keyset pages, never an open cursor: other requests use this connection between pages.
-    const w = eventWhere(filter);
-    let after: [number, string, string] | null = null;
+    let q = eventQuery(filter);
     for (;;) {
-      const rows: Row[] = after
-        ? (this.stmt(`SELECT * FROM events WHERE ${w.sql} AND (ts, event_id, session_id) > (?, ?, ?) ORDER BY ts, event_id, session_id LIMIT ${SCAN_PAGE}`).all(...w.params, ...after) as Row[])
-        : (this.stmt(`SELECT * FROM events WHERE ${w.sql} ORDER BY ts, event_id, session_id LIMIT ${SCAN_PAGE}`).all(...w.params) as Row[]);
+      const rows = this.stmt(`SELECT * FROM ${q.from} WHERE ${q.where} ORDER BY ${q.orderBy} LIMIT ${SCAN_PAGE}`).all(...q.params) as Row[];
       for (const r of rows) yield toEvent(r);
       if (rows.length < SCAN_PAGE) return;
       const last = rows[rows.length - 1]!;
-      after = [last.ts as number, last.event_id as string, last.session_id as string];
+      q = after(eventQuery(filter), { ts: last.ts as number, eventId: last.event_id as string, sessionId: last.session_id as string });
     }
   }
 
   async listEvents(filter: EventFilter, page: PageRequest): Promise<StoredEvent[]> {
-    const w = eventWhere(filter);
-    return (this.stmt(`SELECT * FROM events WHERE ${w.sql} ORDER BY ts, event_id, session_id LIMIT ? OFFSET ?`).all(...w.params, page.limit, page.offset) as Row[]).map(toEvent);
+    const q = eventQuery(filter);
+    return (this.stmt(`SELECT * FROM ${q.from} WHERE ${q.where} ORDER BY ${q.orderBy} LIMIT ? OFFSET ?`).all(...q.params, page.limit, page.offset) as Row[]).map(toEvent);
   }
 
   async listSessions(filter: SessionFilter, page: PageRequest): Promise<SessionRecord[]> {

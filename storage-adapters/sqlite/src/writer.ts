@@ -12,8 +12,11 @@ import { EVENT_ROW, pushSamples, SESSION_ROW, type WriterBatch } from "./writer-
 
 /** Events per transaction when folding from the events table (start-up catch-up). */
 const CATCH_UP_CHUNK = 20_000;
-/** Past this many pending dense tiles (1 KB each), the fullest span is flushed at once: bounds memory. */
-const MAX_PENDING_TILES = 16384;
+/**
+ * Past this many pending dense tiles (1 KB each), every commit also freezes the fullest span and
+ * writes a drain slice; past twice as many, the fullest span is written at once: bounds memory.
+ */
+const MAX_PENDING_TILES = 32_768;
 /** Rollup rows per drain slice: a few milliseconds of writing. */
 const SLICE_ROWS = 256;
 
@@ -55,9 +58,10 @@ export type WriterOp = keyof WriterOps;
  *
  * The heat rollup is maintained behind the writes: the samples of each newly stored event are
  * added to in-memory accumulators (one per span) once committed, and written to the tile rollup
- * by `fold()` (a timer flushes one span per tick, in turn; everything past MAX_PENDING_TILES and
- * before rollup reads), each span with its fold position `heat_fold_state.last_seq`, so a crash
- * loses nothing: the events after a span's position are folded again at the next start.
+ * by drains (a timer freezes one span per tick, in turn, and its rows are written a slice at a
+ * time between commits) and by `fold()` before rollup reads, each span with its fold position
+ * `heat_fold_state.last_seq`, so a crash loses nothing: the events after a span's position are
+ * folded again at the next start.
  */
 export class SqliteWriter {
   private readonly db: Database.Database;
@@ -83,6 +87,8 @@ export class SqliteWriter {
     this.db = openDatabase(file);
     this.statements = new StatementCache(this.db);
     this.db.pragma("journal_size_limit = 67108864");
+    // Savepoint and statement journals in memory: a savepoint per batch copies every page it touches.
+    this.db.pragma("temp_store = MEMORY");
     registerTileFunctions(this.db);
     this.checkpointer = new Checkpointer(this.db, file);
   }
@@ -181,7 +187,15 @@ export class SqliteWriter {
         m.addSamples(dim, key, ts, seq, samples, from, sampleEnd[i]!);
       }
     });
-    if (this.pendingTiles() > MAX_PENDING_TILES) this.fold([[h, d, m].reduce((a, b) => (b.tileCount > a.tileCount ? b : a)).span]);
+    const pending = this.pendingTiles();
+    if (pending > MAX_PENDING_TILES) {
+      const fullest = [h, d, m].reduce((a, b) => (b.tileCount > a.tileCount ? b : a)).span;
+      if (pending > 2 * MAX_PENDING_TILES) this.fold([fullest]);
+      else {
+        this.freezeSpan(fullest);
+        this.drainSlice();
+      }
+    }
     this.checkpointer.afterCommit();
     return outcomes.map((o) => (o instanceof Error ? o : o.result));
   }
@@ -366,6 +380,11 @@ export class SqliteWriter {
     if (!this.hasSchema()) return;
     const span = ROLLUP_SPANS[this.nextSpan]!;
     this.nextSpan = (this.nextSpan + 1) % ROLLUP_SPANS.length;
+    this.freezeSpan(span);
+  }
+
+  /** The span starts draining what it holds, unless its last drain is still under way. */
+  private freezeSpan(span: RollupSpan): void {
     if (this.drains[span]) return;
     const acc = this.heat[span];
     if (!this.freezeTx().immediate(acc)) {

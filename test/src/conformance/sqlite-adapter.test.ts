@@ -308,3 +308,77 @@ describe("SQLite rollup with two writers on one file (two processes)", () => {
     }
   });
 });
+
+describe("SQLite event reads: time indexes in one-second buckets, read back in (ts, eventId, sessionId) order", () => {
+  const tmp = tempDir();
+  after(() => tmp.cleanup());
+  const T = Date.UTC(2026, 10, 4, 9) + 400; // not on a second: buckets split the range mid-second
+
+  it("lists and scans every filter's events in order across seconds, ties and keyset pages", async () => {
+    // 6,000 events over ~6 s from 12 sessions, posted in an order unrelated to ts, with ties in ts.
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pages = ["/", "/a", "/b"];
+    const batches: WriteBatch[] = Array.from({ length: 120 }, (_, b) => {
+      const session = `s${b % 12}`;
+      return {
+        projectId: PROJECT.id,
+        sessions: [{ projectId: PROJECT.id, sessionId: session, userId: null, userTraits: null, startedAt: T, lastSeenAt: T, firstPath: "/", app: null, device: null }],
+        events: Array.from({ length: 50 }, (_, i) => {
+          const page = pages[Math.floor(rnd() * 3)]!;
+          return {
+            projectId: PROJECT.id,
+            eventId: `e${String(Math.floor(rnd() * 1e6)).padStart(6, "0")}-${b}-${i}`,
+            sessionId: session,
+            userId: null,
+            type: (rnd() < 0.5 ? "click" : "scroll") as "click" | "scroll",
+            ts: T + Math.floor(rnd() * 60) * 100, // 60 distinct instants: many ties
+            path: page,
+            page,
+            bucket: "1300x700",
+            data: { x: 1, y: 2, scrollY: 3, scrollDepthPct: 4 },
+          };
+        }),
+      };
+    });
+    const storage = new SqliteStorage({ file: join(tmp.dir, "order.db") });
+    try {
+      await storage.migrate();
+      for (const b of batches) await storage.writeBatch(b);
+      const all = batches.flatMap((b) => b.events);
+      const key = (e: { ts: number; eventId: string; sessionId: string }) => [e.ts, e.eventId, e.sessionId] as const;
+      const byOrder = (a: { ts: number; eventId: string; sessionId: string }, b: { ts: number; eventId: string; sessionId: string }) => {
+        const [x, y] = [key(a), key(b)];
+        return x[0] - y[0] || (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0) || (x[2] < y[2] ? -1 : x[2] > y[2] ? 1 : 0);
+      };
+      const filters = [
+        {},
+        { page: "/a" },
+        { sessionId: "s3" },
+        { fromTs: T + 1_250, toTs: T + 4_650 },
+        { page: "/b", types: ["scroll" as const], fromTs: T + 999, toTs: T + 5_001 },
+        { sessionId: "s5", fromTs: T + 2_000 },
+      ];
+      for (const f of filters) {
+        const want = all
+          .filter((e) => (f.page === undefined || e.page === f.page) && (f.sessionId === undefined || e.sessionId === f.sessionId))
+          .filter((e) => (f.types === undefined || (f.types as string[]).includes(e.type)) && (f.fromTs === undefined || e.ts >= f.fromTs) && (f.toTs === undefined || e.ts <= f.toTs))
+          .sort(byOrder)
+          .map(key);
+        expect(want.length, JSON.stringify(f)).to.be.greaterThan(100);
+        const listed: Array<readonly [number, string, string]> = [];
+        for (let offset = 0; ; offset += 700) {
+          const page = await storage.listEvents({ projectId: PROJECT.id, ...f }, { limit: 700, offset });
+          listed.push(...page.map(key));
+          if (page.length < 700) break;
+        }
+        expect(listed, `listEvents ${JSON.stringify(f)}`).to.deep.equal(want);
+        const scanned: Array<readonly [number, string, string]> = [];
+        for await (const e of storage.scanEvents({ projectId: PROJECT.id, ...f })) scanned.push(key(e));
+        expect(scanned, `scanEvents ${JSON.stringify(f)}`).to.deep.equal(want);
+      }
+    } finally {
+      await storage.close();
+    }
+  });
+});

@@ -1,0 +1,65 @@
+import type { EventFilter } from "@m-software-engineering/heat-collector-kernel";
+import type { Param } from "./rows";
+
+/**
+ * The width of the buckets the time indexes order events by (migration 8): `ts / 1000` is the
+ * indexed expression, so a query must spell it the same way for SQLite to use the index.
+ */
+const BUCKET = "ts / 1000";
+/** The bucket of a timestamp, as SQLite's integer division computes it. */
+const bucketOf = (ts: number): number => Math.trunc(ts / 1000);
+
+export interface EventQuery {
+  /** `events INDEXED BY …`: the table, with the index the read follows. */
+  from: string;
+  /** Conditions, without the keyword WHERE. */
+  where: string;
+  params: Param[];
+  /** Terms of the ORDER BY, all equivalent to ordering by (ts, event_id, session_id). */
+  orderBy: string;
+}
+
+/**
+ * The FROM, WHERE and ORDER BY of an event read. The index is named, not left to the planner:
+ * without statistics it took events_session for a page read, and sorted the whole project. A read
+ * by session follows events_session, which is in ts order; by user, events_user (then sorted); by
+ * page, events_page, otherwise events_time, each in order of second and sorted within it
+ * (ordering by the bucket first is the same order, since the bucket only grows with ts).
+ */
+export function eventQuery(f: EventFilter): EventQuery {
+  const clauses = ["project_id = ?"];
+  const params: Param[] = [f.projectId];
+  const eq = (col: string, v: string | undefined) => {
+    if (v === undefined) return;
+    clauses.push(`${col} = ?`);
+    params.push(v);
+  };
+  eq("session_id", f.sessionId);
+  eq("user_id", f.userId);
+  eq("page", f.page);
+  if (f.types) {
+    clauses.push(`type IN (${f.types.map(() => "?").join(",")})`);
+    params.push(...f.types);
+  }
+  if (f.fromTs !== undefined) {
+    clauses.push(`${BUCKET} >= ?`, "ts >= ?");
+    params.push(bucketOf(f.fromTs), f.fromTs);
+  }
+  if (f.toTs !== undefined) {
+    clauses.push(`${BUCKET} <= ?`, "ts <= ?");
+    params.push(bucketOf(f.toTs), f.toTs);
+  }
+  const index = f.sessionId !== undefined ? "events_session" : f.userId !== undefined ? "events_user" : f.page !== undefined ? "events_page" : "events_time";
+  const orderBy = index === "events_session" ? "ts, event_id, session_id" : `${BUCKET}, ts, event_id, session_id`;
+  return { from: `events INDEXED BY ${index}`, where: clauses.join(" AND "), params, orderBy };
+}
+
+/** Events after `last` in the query's order: the next page of a keyset scan. */
+export function after(q: EventQuery, last: { ts: number; eventId: string; sessionId: string }): EventQuery {
+  // The bucket bound lets SQLite seek the index; the row value picks up exactly where `last` was.
+  return {
+    ...q,
+    where: `${q.where} AND ${BUCKET} >= ? AND (ts, event_id, session_id) > (?, ?, ?)`,
+    params: [...q.params, bucketOf(last.ts), last.ts, last.eventId, last.sessionId],
+  };
+}
