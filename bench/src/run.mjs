@@ -18,6 +18,8 @@ const argv = new Set(process.argv.slice(2));
 const SYSTEMS = (process.argv.find((a) => a.startsWith("--systems="))?.slice(10) ?? "bare,baseline,ours").split(",");
 const QUICK = argv.has("--quick");
 const PROFILE = argv.has("--profile");
+/** `--ts=spread`: ingest bodies with the pre-session-4 time shape (see bodySource). */
+const SPREAD_TS = argv.has("--ts=spread");
 const MODE = QUICK ? "quick" : "full";
 const CFG = QUICK
   ? { ingestSeconds: 5, warmupSeconds: 1, tiers: [10_000, 100_000], baselineMaxTier: 100_000, stallSeconds: 3 }
@@ -127,11 +129,14 @@ async function foldCatchUp(file) {
 
 /**
  * Distinct bodies: a seeded pool whose ids carry a tag that changes on every pass over the pool.
- * Live traffic: sessions started within the last hour, as the SDK posts events as they happen.
+ * Live traffic, stamped when sent: each batch holds the 2 s of events before it, as the SDK's
+ * 2-second flush posts them (`--ts=spread`: the shape used until session 4, each batch spreading
+ * its 50 events over ~47 s and concurrent batches' sessions over an hour).
  */
 function bodySource() {
   const now = Date.now();
-  const wl = new Workload(7, { sessions: 200, tag: "@@", from: now - 2 * 3_600_000, to: now });
+  const live = SPREAD_TS ? undefined : (/** @type {number} */ off) => `@T${off}@`;
+  const wl = new Workload(7, { sessions: 200, tag: "@@", from: now - 2 * 3_600_000, to: now, live });
   const pool = [];
   for (let i = 0; i < 1500; i++) {
     const b = wl.next();
@@ -143,7 +148,8 @@ function bodySource() {
     pool,
     next() {
       const p = pool[k % pool.length];
-      const body = p.text.replaceAll("@@", `${run}p${Math.floor(k / pool.length)}`);
+      const t = Date.now();
+      const body = p.text.replaceAll("@@", `${run}p${Math.floor(k / pool.length)}`).replace(/"@T(-?\d+)@"/g, (_, off) => String(t + Number(off)));
       k++;
       return body;
     },

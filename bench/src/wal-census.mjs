@@ -4,7 +4,9 @@
  * groups of `--group` (no rollup drains unless --drain), then reads the WAL's frame headers and
  * maps each page to its table or index with the dbstat table.
  *
- *   node bench/src/wal-census.mjs [--batches=300] [--group=7] [--drain]
+ *   node bench/src/wal-census.mjs [--batches=200] [--group=7] [--warm=2000] [--drain] [--spread] [--old-indexes]
+ *
+ * --spread: batches with the pre-session-4 time shape; --old-indexes: the time indexes before migration 8.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,16 +18,8 @@ const arg = (name, dflt) => Number(process.argv.find((a) => a.startsWith(`--${na
 const BATCHES = arg("batches", 200);
 const GROUP = arg("group", 7);
 const DRAIN = process.argv.includes("--drain");
-const LIVE = process.argv.includes("--live");
-let clock = Date.now() - 3_600_000;
-/** Live traffic: a batch holds what happened in the 2 s before it was sent (the SDK's flush interval). */
-function stamp(body) {
-  if (!LIVE) return body;
-  clock += 1.8;
-  body.events.forEach((e, k) => (e.ts = Math.round(clock - 2000 + k * 40)));
-  body.session.lastSeenAt = Math.round(clock);
-  return body;
-}
+const SPREAD = process.argv.includes("--spread");
+const BUCKETED = process.argv.includes("--old-indexes") === false;
 const { SqliteWriter } = rootRequire("@m-software-engineering/heat-collector-storage-sqlite/dist/writer.js");
 const { toWriteBatch } = rootRequire("@m-software-engineering/heat-collector-kernel/dist/ingest/to-records.js");
 const { toWriterBatch } = rootRequire("@m-software-engineering/heat-collector-storage-sqlite/dist/writer-batch.js");
@@ -36,20 +30,28 @@ try {
   const file = join(dir, "heat.db");
   const writer = new SqliteWriter(file);
   writer.migrate();
-  if (process.argv.includes("--bucketed")) {
+  if (!BUCKETED) {
+    // The event time indexes before migration 8, for comparison.
     const ddl = new Database(file);
-    ddl.exec("DROP INDEX events_time; DROP INDEX events_page; CREATE INDEX events_time ON events (project_id, ts / 1000); CREATE INDEX events_page ON events (project_id, page, ts / 1000);");
+    ddl.exec("DROP INDEX events_time; DROP INDEX events_page; CREATE INDEX events_time ON events (project_id, ts); CREATE INDEX events_page ON events (project_id, page, ts);");
     ddl.close();
   }
   const now = Date.now();
-  const wl = new Workload(7, { sessions: 200, tag: "m", from: now - 2 * 3_600_000, to: now });
+  // Live traffic at ~550 batches/s (as run.mjs sends it; --spread: its pre-session-4 time shape).
+  let clock = now - 3_600_000;
+  const live = SPREAD ? undefined : (/** @type {number} */ off) => Math.round(clock + off);
+  const wl = new Workload(7, { sessions: 200, tag: "m", from: now - 2 * 3_600_000, to: now, live });
+  const next = () => {
+    clock += 1.8;
+    return wl.next();
+  };
   // warm: a store that already holds data, then restart the WAL before the counted part
-  const warm = Array.from({ length: arg("warm", 2000) }, () => toWriterBatch(toWriteBatch(PROJECT_ID, stamp(wl.next()), null)));
+  const warm = Array.from({ length: arg("warm", 2000) }, () => toWriterBatch(toWriteBatch(PROJECT_ID, next(), null)));
   for (let i = 0; i < warm.length; i += GROUP) writer.writeMany(warm.slice(i, i + GROUP));
   writer.fold();
   const ck = new Database(file);
   ck.pragma("wal_checkpoint(TRUNCATE)");
-  const batches = Array.from({ length: BATCHES }, () => toWriterBatch(toWriteBatch(PROJECT_ID, stamp(wl.next()), null)));
+  const batches = Array.from({ length: BATCHES }, () => toWriterBatch(toWriteBatch(PROJECT_ID, next(), null)));
   let g = 0;
   for (let i = 0; i < batches.length; i += GROUP, g++) {
     writer.writeMany(batches.slice(i, i + GROUP));

@@ -76,16 +76,22 @@ const gauss = (r) => r() + r() + r() + r() - 2;
  * few batches and is then replaced, as real traffic does.
  */
 export class Workload {
-  /** @param {number} seed @param {{ sessions?: number, tag?: string, from?: number, to?: number }} [opts] */
+  /**
+   * @param {number} seed
+   * @param {{ sessions?: number, tag?: string, from?: number, to?: number, live?: (offsetMs: number) => number | string }} [opts]
+   * `live`: batches as the SDK posts live traffic, every event stamped `live(offset)`, offset ≤ 0
+   * ms before the batch is sent (see `next`); without it, sessions' clocks run from `from`/`to`.
+   */
   constructor(seed, opts = {}) {
     this.r = rng(seed);
+    this.live = opts.live;
     /** Sessions start in [from, to - 1 h): the whole window unless a loader seeds one day at a time. */
     this.from = opts.from ?? WINDOW_START;
     this.to = opts.to ?? WINDOW_END;
     this.tag = opts.tag ?? `w${seed}`;
     /** @type {Array<{ id: string, vp: Viewport, page: typeof PAGES[number], ts: number, startedAt: number, n: number, left: number, x: number, y: number }>} */
-    this.live = [];
-    for (let i = 0; i < (opts.sessions ?? 64); i++) this.live.push(this.newSession());
+    this.sessions = [];
+    for (let i = 0; i < (opts.sessions ?? 64); i++) this.sessions.push(this.newSession());
   }
 
   newSession() {
@@ -97,8 +103,8 @@ export class Workload {
 
   /** Next batch body (an object; JSON.stringify it to post). */
   next(events = BATCH_EVENTS) {
-    const i = Math.floor(this.r() * this.live.length);
-    const s = this.live[i];
+    const i = Math.floor(this.r() * this.sessions.length);
+    const s = this.sessions[i];
     const out = [];
     for (let k = 0; k < events; k++) out.push(this.event(s));
     const body = {
@@ -107,7 +113,14 @@ export class Workload {
       session: { id: s.id, startedAt: s.startedAt, lastSeenAt: s.ts },
       events: out,
     };
-    if (--s.left <= 0) this.live[i] = this.newSession();
+    if (this.live) {
+      // The SDK posts what was captured since its last flush, every 2 s (or at 50 events): so a
+      // batch covers the 2 s before it is sent, and the session began a few of its flushes ago.
+      out.forEach((e, k) => (e.ts = this.live(-2000 + Math.round((2000 * (k + 1)) / out.length))));
+      body.session.startedAt = this.live(-2000 * Math.ceil(s.n / out.length));
+      body.session.lastSeenAt = this.live(0);
+    }
+    if (--s.left <= 0) this.sessions[i] = this.newSession();
     return body;
   }
 

@@ -6,7 +6,9 @@
  * a span freeze every `--flush-every` groups (the one-second timer's share at the bench's rate) and a
  * rollup drain slice after every group, as the writer thread does.
  *
- *   node bench/src/writer-micro.mjs [--batches=4000] [--group=7] [--flush-every=20]
+ *   node bench/src/writer-micro.mjs [--batches=4000] [--group=7] [--flush-every=20] [--spread]
+ *
+ * Batches are live traffic as run.mjs sends it; --spread: its pre-session-4 time shape.
  *
  * Prints ms per batch for the writes and the flushes, and the p50/p99/max of each writer call.
  */
@@ -20,6 +22,7 @@ const arg = (name, dflt) => Number(process.argv.find((a) => a.startsWith(`--${na
 const BATCHES = arg("batches", 4000);
 const GROUP = arg("group", 7);
 const FLUSH_EVERY = arg("flush-every", 20);
+const SPREAD = process.argv.includes("--spread");
 
 const { SqliteWriter } = rootRequire("@m-software-engineering/heat-collector-storage-sqlite/dist/writer.js");
 const { toWriteBatch } = rootRequire("@m-software-engineering/heat-collector-kernel/dist/ingest/to-records.js");
@@ -30,9 +33,15 @@ try {
   const writer = new SqliteWriter(join(dir, "heat.db"));
   writer.migrate();
   const now = Date.now();
-  const wl = new Workload(7, { sessions: 200, tag: "m", from: now - 2 * 3_600_000, to: now });
+  // Live traffic at ~550 batches/s (see run.mjs), unless --spread: the clock moves 1.8 ms a batch.
+  let clock = now - 3_600_000;
+  const live = SPREAD ? undefined : (/** @type {number} */ off) => Math.round(clock + off);
+  const wl = new Workload(7, { sessions: 200, tag: "m", from: now - 2 * 3_600_000, to: now, live });
   // Mapped up front, as the HTTP thread does: its share is not timed here.
-  const batches = Array.from({ length: BATCHES }, () => toWriterBatch(toWriteBatch(PROJECT_ID, wl.next(), null)));
+  const batches = Array.from({ length: BATCHES }, () => {
+    clock += 1.8;
+    return toWriterBatch(toWriteBatch(PROJECT_ID, wl.next(), null));
+  });
   const writes = [];
   const flushes = [];
   let writeMs = 0;
