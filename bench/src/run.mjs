@@ -367,10 +367,17 @@ function profileSummaries() {
   if (!PROFILE || !existsSync(PROF_DIR)) return {};
   const out = {};
   for (const tag of readdirSync(PROF_DIR)) {
+    // One profile per thread, CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile: ours runs the HTTP thread (0),
+    // the SQLite writer (1) and its checkpoint thread (2).
+    const names = ["HTTP thread", "writer thread", "checkpoint thread"];
     const files = readdirSync(join(PROF_DIR, tag)).filter((f) => f.endsWith(".cpuprofile"));
     if (files.length === 0) continue;
-    const r = spawnSync(process.execPath, [join(BENCH_DIR, "src", "prof-top.mjs"), join(PROF_DIR, tag, files[files.length - 1]), "15"], { encoding: "utf8" });
-    out[tag] = r.stdout.split("\n").filter(Boolean);
+    out[tag] = {};
+    for (const f of files) {
+      const thread = Number(f.split(".")[4]);
+      const r = spawnSync(process.execPath, [join(BENCH_DIR, "src", "prof-top.mjs"), join(PROF_DIR, tag, f), "15"], { encoding: "utf8" });
+      out[tag][names[thread] ?? `thread ${thread}`] = r.stdout.split("\n").filter(Boolean);
+    }
   }
   return out;
 }
