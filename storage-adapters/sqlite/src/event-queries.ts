@@ -54,12 +54,20 @@ export function eventQuery(f: EventFilter): EventQuery {
   return { from: `events INDEXED BY ${index}`, where: clauses.join(" AND "), params, orderBy };
 }
 
-/** Events after `last` in the query's order: the next page of a keyset scan. */
-export function after(q: EventQuery, last: { ts: number; eventId: string; sessionId: string }): EventQuery {
-  // The bucket bound lets SQLite seek the index; the row value picks up exactly where `last` was.
+/**
+ * A scan of the query's events in the order of its index, by second and then by seq (arrival), so
+ * SQLite never sorts: ordered by ts, each page of a keyset scan sorted the rest of its second again
+ * (3.3× slower at 16,000 events in a second of one page). Pass the last row of the previous page.
+ */
+export function scanQuery(f: EventFilter, last?: { ts: number; seq: number }): EventQuery {
+  const q = eventQuery(f);
+  const orderBy = `${BUCKET}, seq`;
+  if (!last) return { ...q, orderBy };
+  // The bucket bound lets SQLite seek the index; the row value picks up exactly after `last`.
   return {
     ...q,
-    where: `${q.where} AND ${BUCKET} >= ? AND (ts, event_id, session_id) > (?, ?, ?)`,
-    params: [...q.params, bucketOf(last.ts), last.ts, last.eventId, last.sessionId],
+    where: `${q.where} AND ${BUCKET} >= ? AND (${BUCKET}, seq) > (?, ?)`,
+    params: [...q.params, bucketOf(last.ts), bucketOf(last.ts), last.seq],
+    orderBy,
   };
 }

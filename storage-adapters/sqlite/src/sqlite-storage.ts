@@ -18,7 +18,7 @@ import type {
   WriteBatch,
   WriteResult,
 } from "@m-software-engineering/heat-collector-kernel";
-import { after, eventQuery } from "./event-queries";
+import { eventQuery, scanQuery } from "./event-queries";
 import { HeatTileStore } from "./heat-tiles";
 import { openDatabase, StatementCache } from "./open-database";
 import { toEvent, toProject, toSecret, toSession, type Param, type Row } from "./rows";
@@ -90,13 +90,13 @@ export class SqliteStorage implements StorageAdapter {
 
   async *scanEvents(filter: EventFilter): AsyncIterable<StoredEvent> {
     // Keyset pages, never an open cursor: other requests use this connection between pages.
-    let q = eventQuery(filter);
+    let q = scanQuery(filter);
     for (;;) {
       const rows = this.stmt(`SELECT * FROM ${q.from} WHERE ${q.where} ORDER BY ${q.orderBy} LIMIT ${SCAN_PAGE}`).all(...q.params) as Row[];
       for (const r of rows) yield toEvent(r);
       if (rows.length < SCAN_PAGE) return;
       const last = rows[rows.length - 1]!;
-      q = after(eventQuery(filter), { ts: last.ts as number, eventId: last.event_id as string, sessionId: last.session_id as string });
+      q = scanQuery(filter, { ts: last.ts as number, seq: last.seq as number });
     }
   }
 

@@ -84,7 +84,10 @@ export interface StorageAdapter {
 
   rollupSummary(filter: RollupFilter): Promise<RollupSummaryRow[]>;
   rollupCells(filter: RollupFilter & { bucket: string; cellFactor: number }): Promise<RollupCellRow[]>;
-  /** Raw events in (ts, eventId, sessionId) order; used for the partial hours at the edges of a heatmap range. */
+  /**
+   * Every raw event of the filter, each once, in an order of the adapter's choosing; used for the
+   * partial hours at the edges of a heatmap range, which only sums them.
+   */
   scanEvents(filter: EventFilter): AsyncIterable<StoredEvent>;
 
   listEvents(filter: EventFilter, page: PageRequest): Promise<StoredEvent[]>;
