@@ -47,7 +47,10 @@ try {
   };
   // warm: a store that already holds data, then restart the WAL before the counted part
   const warm = Array.from({ length: arg("warm", 2000) }, () => toWriterBatch(toWriteBatch(PROJECT_ID, next(), null)));
-  for (let i = 0; i < warm.length; i += GROUP) writer.writeMany(warm.slice(i, i + GROUP));
+  for (let i = 0; i < warm.length; i += GROUP) {
+    writer.writeMany(warm.slice(i, i + GROUP));
+    writer.afterWrites();
+  }
   writer.fold();
   const ck = new Database(file);
   ck.pragma("wal_checkpoint(TRUNCATE)");

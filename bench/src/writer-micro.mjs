@@ -49,6 +49,7 @@ try {
   for (let i = 0, g = 0; i < batches.length; i += GROUP, g++) {
     let t = performance.now();
     writer.writeMany(batches.slice(i, i + GROUP));
+    writer.afterWrites();
     let dt = performance.now() - t;
     writes.push(dt);
     writeMs += dt;

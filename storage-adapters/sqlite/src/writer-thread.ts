@@ -35,6 +35,11 @@ function drain(): void {
       } catch (err) {
         for (const r of group) port.postMessage(failure(r.id, err));
       }
+      try {
+        writer.afterWrites(); // once the group is answered: a WAL restart delays only what queued since
+      } catch {
+        // Left for the next commit; a rollup read folds first and reports the error to its caller.
+      }
       i = j;
       pumpDrains();
     } else {

@@ -187,8 +187,17 @@ export class SqliteWriter {
         m.addSamples(dim, key, ts, seq, samples, from, sampleEnd[i]!);
       }
     });
+    return outcomes.map((o) => (o instanceof Error ? o : o.result));
+  }
+
+  /**
+   * The upkeep a commit may call for, run once its batches are answered (writer-thread.ts), so
+   * that they never wait for it: drains sped up past MAX_PENDING_TILES, a WAL restart.
+   */
+  afterWrites(): void {
     const pending = this.pendingTiles();
     if (pending > MAX_PENDING_TILES) {
+      const { h, d, m } = this.heat;
       const fullest = [h, d, m].reduce((a, b) => (b.tileCount > a.tileCount ? b : a)).span;
       if (pending > 2 * MAX_PENDING_TILES) this.fold([fullest]);
       else {
@@ -197,7 +206,6 @@ export class SqliteWriter {
       }
     }
     this.checkpointer.afterCommit();
-    return outcomes.map((o) => (o instanceof Error ? o : o.result));
   }
 
   private pendingTiles(): number {
