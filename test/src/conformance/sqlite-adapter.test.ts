@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import request from "supertest";
@@ -380,6 +381,56 @@ describe("SQLite event reads: time indexes in one-second buckets, listed in (ts,
       }
     } finally {
       await storage.close();
+    }
+  });
+});
+
+describe("SQLite WAL under writes that never pause", () => {
+  const tmp = tempDir();
+  after(() => tmp.cleanup());
+
+  it("starts the WAL over again and again, however long the writes go on", async function () {
+    this.timeout(120_000);
+    const file = join(tmp.dir, "wal.db");
+    const writer = new SqliteWriter(file);
+    writer.migrate();
+    const padding = "x".repeat(2000);
+    const T = Date.UTC(2026, 10, 5, 9);
+    // ~2,400 batches of 50 events with 2 KB of data each: ~240 MB of table pages alone, several
+    // times the 64 MB after which the writer restarts the WAL.
+    for (let b = 0; b < 2400; b++) {
+      const session = `w${b % 40}`;
+      const batch: WriteBatch = {
+        projectId: PROJECT.id,
+        sessions: [{ projectId: PROJECT.id, sessionId: session, userId: null, userTraits: null, startedAt: T, lastSeenAt: T, firstPath: "/", app: null, device: null }],
+        events: Array.from({ length: 50 }, (_, i) => ({
+          projectId: PROJECT.id,
+          eventId: `e${b}-${i}`,
+          sessionId: session,
+          userId: null,
+          type: "custom" as const,
+          ts: T + b * 50 + i,
+          path: "/",
+          page: "/",
+          bucket: "1300x700",
+          data: { name: "n", props: { padding } },
+        })),
+      };
+      writer.writeMany([toWriterBatch(batch)]);
+      writer.afterWrites();
+      // Lets the checkpoint thread run: a writer that never yields still gets its restarts.
+      if (b % 100 === 99) await new Promise((r) => setTimeout(r, 1));
+    }
+    const walBytes = statSync(`${file}-wal`).size;
+    const probe = new Database(file);
+    try {
+      const [wal] = probe.pragma("wal_checkpoint(PASSIVE)") as Array<{ log: number }>;
+      expect(wal!.log, "frames in the WAL now").to.be.below(3 * 16_384);
+      expect(walBytes, "WAL file bytes").to.be.below(160 * 1024 * 1024);
+      expect((probe.prepare("SELECT COUNT(*) AS n FROM events").get() as { n: number }).n).to.equal(120_000);
+    } finally {
+      probe.close();
+      writer.close();
     }
   });
 });
