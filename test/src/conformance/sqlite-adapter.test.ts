@@ -13,6 +13,33 @@ import { SdkSession } from "../helpers/sdk";
 import { PROJECT, startCollector, tempDir } from "../helpers/collector";
 import { buildScenario, READS } from "./scenario";
 
+/** One session's batch of `n` clicks on `page`, the i-th at `at(i)`, as the kernel hands a batch to storage. */
+function clickBatch(
+  sessionId: string,
+  n: number,
+  at: (i: number) => { ts: number; x: number; y: number },
+  o: { page?: string; startedAt: number; lastSeenAt: number; eventId?: (i: number) => string },
+): WriteBatch {
+  const page = o.page ?? "/";
+  return {
+    projectId: PROJECT.id,
+    sessions: [{ projectId: PROJECT.id, sessionId, userId: null, userTraits: null, startedAt: o.startedAt, lastSeenAt: o.lastSeenAt, firstPath: page, app: null, device: null }],
+    events: Array.from({ length: n }, (_, i) => {
+      const { ts, x, y } = at(i);
+      return { projectId: PROJECT.id, eventId: o.eventId?.(i) ?? `e${i}`, sessionId, userId: null, type: "click" as const, ts, path: page, page, bucket: "1300x700", data: { x, y } };
+    }),
+  };
+}
+
+/** Every rollup read of the project's clicks, summary and cells, for each span: what two stores must answer alike. */
+const rollupReads = (s: SqliteStorage) =>
+  Promise.all(
+    (["h", "d", "m"] as const).flatMap((span) => {
+      const filter = { projectId: PROJECT.id, types: ["click" as const], ranges: [{ span, from: 0, to: 1e9 }] };
+      return [s.rollupSummary(filter), s.rollupCells({ ...filter, bucket: "1300x700", cellFactor: 1 })];
+    }),
+  );
+
 describe("SQLite tile codec", () => {
   it("round-trips sparse and dense tiles, counts up to 2^53 - 1", () => {
     const cases: number[][] = [
@@ -121,22 +148,13 @@ describe("SQLite writer thread: concurrent batches share one commit", () => {
   const tmp = tempDir();
   after(() => tmp.cleanup());
 
-  const batchOf = (session: string, firstPath: string, n: number): WriteBatch => ({
-    projectId: PROJECT.id,
-    sessions: [{ projectId: PROJECT.id, sessionId: session, userId: null, userTraits: null, startedAt: 1_000, lastSeenAt: 2_000, firstPath, app: null, device: null }],
-    events: Array.from({ length: n }, (_, i) => ({
-      projectId: PROJECT.id,
-      eventId: `${session}-e${i}`,
-      sessionId: session,
-      userId: null,
-      type: "click" as const,
-      ts: Date.UTC(2026, 10, 2, 10) + i,
-      path: firstPath,
+  const batchOf = (session: string, firstPath: string, n: number): WriteBatch =>
+    clickBatch(session, n, (i) => ({ ts: Date.UTC(2026, 10, 2, 10) + i, x: 8 * i, y: 16 }), {
       page: firstPath,
-      bucket: "1300x700",
-      data: { x: 8 * i, y: 16 },
-    })),
-  });
+      startedAt: 1_000,
+      lastSeenAt: 2_000,
+      eventId: (i) => `${session}-e${i}`,
+    });
 
   it("a batch refused inside a group fails alone; the others are stored once, and only they reach the rollup", async () => {
     const file = join(tmp.dir, "group.db");
@@ -180,29 +198,9 @@ describe("SQLite rollup drains: a drain cut short by a crash resumes where it st
   const HOUR = Date.UTC(2026, 10, 2, 10);
 
   /** 700 clicks 128 px apart: one tile each, so a span's drain is several slices long. */
-  const batches: WriteBatch[] = Array.from({ length: 14 }, (_, b) => ({
-    projectId: PROJECT.id,
-    sessions: [{ projectId: PROJECT.id, sessionId: `d${b}`, userId: null, userTraits: null, startedAt: HOUR, lastSeenAt: HOUR, firstPath: "/", app: null, device: null }],
-    events: Array.from({ length: 50 }, (_, i) => ({
-      projectId: PROJECT.id,
-      eventId: `e${i}`,
-      sessionId: `d${b}`,
-      userId: null,
-      type: "click" as const,
-      ts: HOUR + (b % 3) * 3_600_000 + i,
-      path: "/",
-      page: "/",
-      bucket: "1300x700",
-      data: { x: 128 * i, y: 128 * b },
-    })),
-  }));
-  const reads = (s: SqliteStorage) =>
-    Promise.all(
-      (["h", "d", "m"] as const).flatMap((span) => {
-        const filter = { projectId: PROJECT.id, types: ["click" as const], ranges: [{ span, from: 0, to: 1e9 }] };
-        return [s.rollupSummary(filter), s.rollupCells({ ...filter, bucket: "1300x700", cellFactor: 1 })];
-      }),
-    );
+  const batches: WriteBatch[] = Array.from({ length: 14 }, (_, b) =>
+    clickBatch(`d${b}`, 50, (i) => ({ ts: HOUR + (b % 3) * 3_600_000 + i, x: 128 * i, y: 128 * b }), { startedAt: HOUR, lastSeenAt: HOUR }),
+  );
 
   it("rebuilds the frozen counts from the events and writes only the rows not yet written", async () => {
     const cut = join(tmp.dir, "cut.db");
@@ -225,7 +223,7 @@ describe("SQLite rollup drains: a drain cut short by a crash resumes where it st
       await whole.migrate();
       for (const b of batches) await whole.writeBatch(b);
       await resumed.migrate();
-      const [want, got] = [await reads(whole), await reads(resumed)];
+      const [want, got] = [await rollupReads(whole), await rollupReads(resumed)];
       expect(got).to.deep.equal(want);
       expect((want[0] as Array<{ n: number }>)[0]!.n).to.equal(700);
     } finally {
@@ -245,29 +243,7 @@ describe("SQLite rollup with two writers on one file (two processes)", () => {
   const tmp = tempDir();
   after(() => tmp.cleanup());
   const HOUR = Date.UTC(2026, 10, 3, 10);
-  const batchOf = (session: string, y: number): WriteBatch => ({
-    projectId: PROJECT.id,
-    sessions: [{ projectId: PROJECT.id, sessionId: session, userId: null, userTraits: null, startedAt: HOUR, lastSeenAt: HOUR, firstPath: "/", app: null, device: null }],
-    events: Array.from({ length: 40 }, (_, i) => ({
-      projectId: PROJECT.id,
-      eventId: `e${i}`,
-      sessionId: session,
-      userId: null,
-      type: "click" as const,
-      ts: HOUR + i,
-      path: "/",
-      page: "/",
-      bucket: "1300x700",
-      data: { x: 64 * i, y },
-    })),
-  });
-  const reads = (s: SqliteStorage) =>
-    Promise.all(
-      (["h", "d", "m"] as const).flatMap((span) => {
-        const filter = { projectId: PROJECT.id, types: ["click" as const], ranges: [{ span, from: 0, to: 1e9 }] };
-        return [s.rollupSummary(filter), s.rollupCells({ ...filter, bucket: "1300x700", cellFactor: 1 })];
-      }),
-    );
+  const batchOf = (session: string, y: number): WriteBatch => clickBatch(session, 40, (i) => ({ ts: HOUR + i, x: 64 * i, y }), { startedAt: HOUR, lastSeenAt: HOUR });
 
   it("each writer's rollup takes in the other's events exactly once, whenever its spans freeze", async () => {
     const file = join(tmp.dir, "shared.db");
@@ -300,7 +276,7 @@ describe("SQLite rollup with two writers on one file (two processes)", () => {
       await whole.migrate();
       for (const batch of batches) await whole.writeBatch(batch);
       await shared.migrate();
-      const [want, got] = [await reads(whole), await reads(shared)];
+      const [want, got] = [await rollupReads(whole), await rollupReads(shared)];
       expect(got).to.deep.equal(want);
       expect((want[0] as Array<{ n: number }>)[0]!.n).to.equal(200);
     } finally {
