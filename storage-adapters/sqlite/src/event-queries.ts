@@ -15,7 +15,7 @@ export interface EventQuery {
   /** Conditions, without the keyword WHERE. */
   where: string;
   params: Param[];
-  /** Terms of the ORDER BY, all equivalent to ordering by (ts, event_id, session_id). */
+  /** Terms of the ORDER BY: a list's are equivalent to (ts, event_id, session_id); a scan's follow its index. */
   orderBy: string;
 }
 

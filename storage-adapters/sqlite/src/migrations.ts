@@ -270,7 +270,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // seconds' keys: at ~30,000 events/s those span hundreds of pages, ~40 of them written per
     // batch of 50. Ordered by (ts / 1000, rowid), each second's events are appended in arrival
     // order, so a batch writes the last page of each second it covers. Reads sort within a
-    // second (see orderBy in sqlite-storage.ts).
+    // second (event-queries.ts).
     sql: `
       DROP INDEX events_time;
       DROP INDEX events_page;
