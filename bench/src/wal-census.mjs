@@ -19,7 +19,7 @@ const BATCHES = arg("batches", 200);
 const GROUP = arg("group", 7);
 const DRAIN = process.argv.includes("--drain");
 const SPREAD = process.argv.includes("--spread");
-const BUCKETED = process.argv.includes("--old-indexes") === false;
+const OLD_INDEXES = process.argv.includes("--old-indexes");
 const { SqliteWriter } = rootRequire("@m-software-engineering/heat-collector-storage-sqlite/dist/writer.js");
 const { toWriteBatch } = rootRequire("@m-software-engineering/heat-collector-kernel/dist/ingest/to-records.js");
 const { toWriterBatch } = rootRequire("@m-software-engineering/heat-collector-storage-sqlite/dist/writer-batch.js");
@@ -30,7 +30,7 @@ try {
   const file = join(dir, "heat.db");
   const writer = new SqliteWriter(file);
   writer.migrate();
-  if (!BUCKETED) {
+  if (OLD_INDEXES) {
     // The event time indexes before migration 8, for comparison.
     const ddl = new Database(file);
     ddl.exec("DROP INDEX events_time; DROP INDEX events_page; CREATE INDEX events_time ON events (project_id, ts); CREATE INDEX events_page ON events (project_id, page, ts);");
