@@ -40,6 +40,26 @@ const rollupReads = (s: SqliteStorage) =>
     }),
   );
 
+/**
+ * Opens `file` (migrating it folds what its writers left) and expects its rollup reads to equal those
+ * of a fresh store (`wholeFile`) that received `batches` through one writer, `clicks` clicks in all.
+ */
+async function expectRollupOfOneWriter(file: string, wholeFile: string, batches: readonly WriteBatch[], clicks: number): Promise<void> {
+  const whole = new SqliteStorage({ file: wholeFile });
+  const other = new SqliteStorage({ file });
+  try {
+    await whole.migrate();
+    for (const b of batches) await whole.writeBatch(b);
+    await other.migrate();
+    const [want, got] = [await rollupReads(whole), await rollupReads(other)];
+    expect(got).to.deep.equal(want);
+    expect((want[0] as Array<{ n: number }>)[0]!.n).to.equal(clicks);
+  } finally {
+    await whole.close();
+    await other.close();
+  }
+}
+
 describe("SQLite tile codec", () => {
   it("round-trips sparse and dense tiles, counts up to 2^53 - 1", () => {
     const cases: number[][] = [
@@ -217,19 +237,7 @@ describe("SQLite rollup drains: a drain cut short by a crash resumes where it st
     writer["checkpointer"].stop();
     db.close();
 
-    const whole = new SqliteStorage({ file: join(tmp.dir, "whole.db") });
-    const resumed = new SqliteStorage({ file: cut });
-    try {
-      await whole.migrate();
-      for (const b of batches) await whole.writeBatch(b);
-      await resumed.migrate();
-      const [want, got] = [await rollupReads(whole), await rollupReads(resumed)];
-      expect(got).to.deep.equal(want);
-      expect((want[0] as Array<{ n: number }>)[0]!.n).to.equal(700);
-    } finally {
-      await whole.close();
-      await resumed.close();
-    }
+    await expectRollupOfOneWriter(cut, join(tmp.dir, "whole.db"), batches, 700);
     const after = new Database(cut, { readonly: true });
     try {
       expect(after.prepare("SELECT COUNT(*) AS n FROM heat_fold_state WHERE draining_to IS NULL AND last_seq = 700").get()).to.deep.equal({ n: 3 });
@@ -270,19 +278,7 @@ describe("SQLite rollup with two writers on one file (two processes)", () => {
     a.close();
     b.close();
 
-    const whole = new SqliteStorage({ file: join(tmp.dir, "one-writer.db") });
-    const shared = new SqliteStorage({ file });
-    try {
-      await whole.migrate();
-      for (const batch of batches) await whole.writeBatch(batch);
-      await shared.migrate();
-      const [want, got] = [await rollupReads(whole), await rollupReads(shared)];
-      expect(got).to.deep.equal(want);
-      expect((want[0] as Array<{ n: number }>)[0]!.n).to.equal(200);
-    } finally {
-      await whole.close();
-      await shared.close();
-    }
+    await expectRollupOfOneWriter(file, join(tmp.dir, "one-writer.db"), batches, 200);
   });
 });
 
