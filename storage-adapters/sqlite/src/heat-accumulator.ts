@@ -1,7 +1,7 @@
 import type { EventType, RollupSpan } from "@m-software-engineering/heat-collector-kernel";
 // The grid module alone: this file runs on the writer thread (see heat-tiles.ts).
 import { periodIndex, periodStart } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
-import { cellIndex, TILE_CELLS, tileKey } from "./tile-codec";
+import { cellIndex, TILE_CELLS, tileKey } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-codec";
 
 /** What a heat tile row is keyed by, before the dimension gets its integer id. */
 export interface HeatDim {

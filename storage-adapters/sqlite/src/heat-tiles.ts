@@ -5,7 +5,9 @@ import type { EventType, RollupCellRow, RollupFilter, RollupSummaryRow } from "@
 import { periodIndex, ROLLUP_SPANS } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
 import { type HeatAccumulator, type HeatDim } from "./heat-accumulator";
 import { type DrainItem, HeatDrain, PERIOD_ROW } from "./heat-drain";
-import { addTiles, cellGx, cellGy, decodeTile, encodeTile, TILE_SIDE, tileX, tileY } from "./tile-codec";
+// The codec and the tile sum alone, like the grid (see above).
+import { addTiles, encodeTile, tileX, tileY } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-codec";
+import { sumTileCells, yieldToEventLoop } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-sum";
 
 type Param = string | number | null;
 type Prepare = (sql: string) => Database.Statement;
@@ -21,54 +23,6 @@ function rangeClause(f: RollupFilter, prefix: string): { sql: string; params: Pa
 /** Registers heat_tile_add(a, b), the sum of two encoded tiles, on the writing connection. */
 export function registerTileFunctions(db: Database.Database): void {
   db.function("heat_tile_add", { deterministic: true }, (a: unknown, b: unknown) => addTiles(a as Buffer, b as Buffer));
-}
-
-const TILES_PER_STEP = 256;
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Largest grid summed in a dense array (8 MB); wider spreads of tiles use a map. */
-const DENSE_CELLS = 1 << 20;
-
-/**
- * Sums the tiles' cells into cells of k × k, calling `emit` once per non-empty cell. Usually in a
- * dense array over the tiles' bounding box: no allocation per cell, so a read leaves little
- * garbage; a box larger than DENSE_CELLS (samples scattered over a huge page) falls back to a map.
- */
-async function addCells(tiles: ReadonlyArray<readonly [number, number, Buffer]>, k: number, emit: (cx: number, cy: number, n: number) => void): Promise<void> {
-  if (tiles.length === 0) return;
-  let [minTx, minTy, maxTx, maxTy] = [Infinity, Infinity, -1, -1];
-  for (const [ty, tx] of tiles) {
-    minTx = Math.min(minTx, tx);
-    maxTx = Math.max(maxTx, tx);
-    minTy = Math.min(minTy, ty);
-    maxTy = Math.max(maxTy, ty);
-  }
-  const x0 = Math.floor((minTx * TILE_SIDE) / k);
-  const y0 = Math.floor((minTy * TILE_SIDE) / k);
-  const cols = Math.floor(((maxTx + 1) * TILE_SIDE - 1) / k) - x0 + 1;
-  const rowCount = Math.floor(((maxTy + 1) * TILE_SIDE - 1) / k) - y0 + 1;
-  if (cols * rowCount <= DENSE_CELLS) {
-    const grid = new Float64Array(cols * rowCount);
-    for (let at = 0; at < tiles.length; at++) {
-      if (at % TILES_PER_STEP === TILES_PER_STEP - 1) await yieldToEventLoop();
-      const [ty, tx, blob] = tiles[at]!;
-      decodeTile(blob, (i, n) => {
-        grid[(Math.floor(cellGy(ty, i) / k) - y0) * cols + Math.floor(cellGx(tx, i) / k) - x0]! += n;
-      });
-    }
-    for (let at = 0; at < grid.length; at++) if (grid[at]! > 0) emit(x0 + (at % cols), y0 + Math.floor(at / cols), grid[at]!);
-    return;
-  }
-  const grid = new Map<number, number>();
-  for (let at = 0; at < tiles.length; at++) {
-    if (at % TILES_PER_STEP === TILES_PER_STEP - 1) await yieldToEventLoop();
-    const [ty, tx, blob] = tiles[at]!;
-    decodeTile(blob, (i, n) => {
-      const key = (Math.floor(cellGy(ty, i) / k) - y0) * cols + Math.floor(cellGx(tx, i) / k) - x0;
-      grid.set(key, (grid.get(key) ?? 0) + n);
-    });
-  }
-  for (const [key, n] of grid) emit(x0 + (key % cols), y0 + Math.floor(key / cols), n);
 }
 
 /**
@@ -150,7 +104,7 @@ export class HeatTileStore {
 
   /**
    * Cell counts of one bucket, grouped into cells of `cellFactor` × 8 px (scroll: by percent).
-   * Yields to the event loop between dimensions and every TILES_PER_STEP tiles, so cheap requests
+   * Yields to the event loop between dimensions and every few hundred tiles (sumTileCells), so cheap requests
    * are not held behind a large heatmap.
    */
   async cells(f: RollupFilter, bucket: string, cellFactor: number): Promise<RollupCellRow[]> {
@@ -167,7 +121,7 @@ export class HeatTileStore {
     for (const [type, tiles] of tilesByType) {
       // Scroll samples are (0, percent): their cells are never grouped.
       const k = type === "scroll" ? 1 : Math.max(1, Math.floor(cellFactor));
-      await addCells(tiles, k, (cx, cy, n) => rows.push({ type, cx, cy, n }));
+      await sumTileCells(tiles, k, (cx, cy, n) => rows.push({ type, cx, cy, n }));
     }
     return rows;
   }

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { TILE_CELLS, cellIndex, encodeTile, tileKey, tileX, tileY } from "./tile-codec";
+import { TILE_CELLS, cellIndex, encodeTile, tileKey, tileX, tileY } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-codec";
 
 export interface Migration {
   version: number;

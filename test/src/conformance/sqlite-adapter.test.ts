@@ -5,7 +5,7 @@ import request from "supertest";
 import Database from "better-sqlite3";
 import { rollupFor, type WriteBatch, type WriteResult } from "@m-software-engineering/heat-collector-kernel";
 import { MIGRATIONS, SqliteStorage } from "@m-software-engineering/heat-collector-storage-sqlite";
-import { addTiles, decodeTile, encodeTile, TILE_CELLS } from "@m-software-engineering/heat-collector-storage-sqlite/dist/tile-codec";
+import { addTiles, decodeTile, encodeTile, TILE_CELLS } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-codec";
 import { toEvent, type Row } from "@m-software-engineering/heat-collector-storage-sqlite/dist/rows";
 import { SqliteWriter } from "@m-software-engineering/heat-collector-storage-sqlite/dist/writer";
 import { toWriterBatch } from "@m-software-engineering/heat-collector-storage-sqlite/dist/writer-batch";

@@ -3,7 +3,7 @@
  * row per tile and period instead of one row per cell and period. A tile's counts are stored as a
  * sparse blob: for each non-zero cell, one byte (its index inside the tile) and the count as an
  * unsigned LEB128 varint. A dense 16 × 16 tile of small counts takes 512 bytes; a tile an hour of
- * traffic touched in three cells takes 6.
+ * traffic touched in three cells takes 6. Both storage adapters store tiles in this encoding.
  */
 export const TILE_SIDE = 16;
 export const TILE_CELLS = TILE_SIDE * TILE_SIDE;
@@ -46,8 +46,8 @@ export function decodeTile(blob: Uint8Array, cell: (index: number, count: number
   }
 }
 
-/** Reads the varint at `at`; returns [value, next offset]. */
-function varint(blob: Uint8Array, at: number): [number, number] {
+/** Reads the unsigned LEB128 varint at `at` (values below 2^53); returns [value, next offset]. */
+export function varint(blob: Uint8Array, at: number): [number, number] {
   let n = 0;
   let scale = 1;
   let b: number;
@@ -59,7 +59,8 @@ function varint(blob: Uint8Array, at: number): [number, number] {
   return [n, at];
 }
 
-function putVarint(out: Buffer, at: number, n: number): number {
+/** Writes `n` (a whole number below 2^53) as an unsigned LEB128 varint at `at`; returns the next offset. */
+export function putVarint(out: Uint8Array, at: number, n: number): number {
   while (n >= 0x80) {
     out[at++] = (n % 0x80) | 0x80;
     n = Math.floor(n / 0x80);
