@@ -2,6 +2,7 @@ import type { CollectorPlugin, IngestPayload, LogLevel, ProjectDefinition, Stora
 import type { JwtOptions } from "@m-software-engineering/heat-collector-auth-jwt";
 import type { QueryAuthOptions } from "@m-software-engineering/heat-collector-query-auth";
 import type { RetentionOptions } from "@m-software-engineering/heat-collector-retention";
+import type { RateLimitOptions } from "@m-software-engineering/heat-collector-rate-limit";
 
 export type DbConfig = { dialect: "pg" | "mysql" | "sqlite"; connectionString?: string; file?: string };
 
@@ -27,8 +28,11 @@ interface CommonConfig {
     maxBodyBytes?: number;
     /** Most events in one batch. Default 500 (the SDK sends at most 50). */
     maxEventsPerBatch?: number;
-    /** Per project key and client IP. Default { windowMs: 10000, max: 120 }; false turns it off. */
-    rateLimit?: { windowMs: number; max: number } | false;
+    /**
+     * Per project key and client IP. Default { windowMs: 10000, max: 120 } counted in this process;
+     * `redis` (a URL or an ioredis client) shares the count among processes; false turns it off.
+     */
+    rateLimit?: RateLimitOptions | false;
   };
   hooks?: { onBeforeInsert?: OnBeforeInsert };
   logging?: { level: LogLevel };

@@ -1,22 +1,19 @@
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { RateLimiterRes } from "rate-limiter-flexible";
 import { hashSecret, reject, type CollectorPlugin, type IngestContext } from "@m-software-engineering/heat-collector-kernel";
+import { checkOptions, type RateLimitOptions } from "./options";
+import { localLimiter, redisLimiter, type SharedLimiter } from "./shared-limiter";
 
-export interface RateLimitOptions {
-  /** Window length in ms. */
-  windowMs: number;
-  /** Requests allowed per key and client IP in one window. */
-  max: number;
-  /**
-   * A rate-limiter-flexible limiter to use instead of the in-process one, e.g. a RateLimiterRedis
-   * shared by several collector processes. It must be built with points = max, duration = windowMs/1000.
-   */
-  limiter?: RateLimiterAbstract;
-}
+export { DEFAULT_KEY_PREFIX, type RateLimitOptions, type RedisClient } from "./options";
+export { RateLimitError, type RateLimitErrorCode } from "./errors";
+export { REDIS_TIMEOUT_MS } from "./shared-limiter";
 
-/** Bucket key: the project key (hashed: never kept in clear) and the client IP. */
+/**
+ * Bucket key: a hash of the project key and the client IP, so that neither is kept in clear, in
+ * memory or in Redis (where it lives for one window).
+ */
 function bucketOf(ctx: IngestContext): string {
   const key = ctx.request.headers["x-project-key"];
-  return `${typeof key === "string" ? hashSecret(key).slice(0, 16) : "-"}|${ctx.ip}`;
+  return hashSecret(`${typeof key === "string" ? key : ""}\n${ctx.ip}`).slice(0, 32);
 }
 
 function headers(max: number, res: RateLimiterRes): Record<string, string> {
@@ -29,17 +26,21 @@ function headers(max: number, res: RateLimiterRes): Record<string, string> {
 
 /**
  * Fixed-window limit per project key and client IP on POST /ingest, tapping beforeAuth so that
- * refused requests cost no body parsing. Counting is done by rate-limiter-flexible.
+ * refused requests cost no body parsing. Counting is done by rate-limiter-flexible: in this process,
+ * or in Redis when `redis` is given (see shared-limiter.ts for what happens when Redis is down).
  */
 export function rateLimit(options: RateLimitOptions): CollectorPlugin {
-  if (!(options.windowMs > 0) || !(options.max >= 1)) throw new Error("rateLimit: windowMs > 0 and max >= 1 are required");
-  const limiter = options.limiter ?? new RateLimiterMemory({ points: options.max, duration: options.windowMs / 1000 });
+  checkOptions(options);
+  const { redis } = options;
   return {
     name: "rate-limit",
     apply(kernel) {
+      const shared: SharedLimiter = redis === undefined ? localLimiter(options) : redisLimiter({ ...options, redis }, kernel.logger);
+      kernel.hooks.startup.tapPromise("rate-limit", () => shared.ready());
+      kernel.hooks.shutdown.tapPromise("rate-limit", () => shared.close());
       kernel.hooks.beforeAuth.tapPromise("rate-limit", async (ctx) => {
         try {
-          const res = await limiter.consume(bucketOf(ctx));
+          const res = await shared.limiter.consume(bucketOf(ctx));
           for (const [k, v] of Object.entries(headers(options.max, res))) ctx.response.setHeader(k, v);
           return undefined;
         } catch (err) {
