@@ -38,3 +38,14 @@ export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
+
+const READ_HEADERS = { authorization: `Bearer ${READ_TOKEN}` };
+
+/** GET with the bench's read token; throws unless 200. Returns the time to the whole body and its size. */
+export async function timedGet(url) {
+  const t = performance.now();
+  const res = await fetch(url, { headers: READ_HEADERS });
+  const body = await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`GET ${url} → ${res.status} ${Buffer.from(body).toString().slice(0, 200)}`);
+  return { ms: performance.now() - t, bytes: body.byteLength };
+}

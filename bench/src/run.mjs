@@ -5,13 +5,15 @@
  * own child process. `node src/run.mjs [--quick] [--profile] [--skip-ingest] [--skip-heatmap]`.
  * Prints ours vs baseline (and bare) with ratios; writes bench/results/collector-<mode>.json.
  */
-import { fork, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, readFileSync } from "node:fs";
-import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
-import autocannon from "autocannon";
-import { BENCH_DIR, INGEST_KEY, PROJECT_ID, READ_TOKEN, benchRequire, median, percentile, rssOf, sleep } from "./common.mjs";
-import { WINDOW_END, WINDOW_START, Workload, baselineRows } from "./workload.mjs";
+import { BENCH_DIR, PROJECT_ID, benchRequire, median, sleep, timedGet } from "./common.mjs";
+import { bodySource, cannon, largeBatches } from "./ingest-load.mjs";
+import { startServer, watchRss } from "./processes.mjs";
+import { fmt, loadAvg, machine, markdownTable, ratio } from "./report.mjs";
+import { stallProbe } from "./stall-probe.mjs";
+import { WINDOW_END, WINDOW_START } from "./workload.mjs";
 
 const argv = new Set(process.argv.slice(2));
 /** `--systems=ours,baseline` limits the run (default: all three). */
@@ -33,63 +35,11 @@ const PROF_DIR = join(DATA, "prof");
 mkdirSync(DATA, { recursive: true });
 const Database = benchRequire("better-sqlite3");
 
-/** @typedef {"ours" | "baseline" | "bare"} Kind */
-/** @typedef {{ kind: Kind, port: number, pid: number, base: string, stop: () => Promise<void> }} Server */
+/** @typedef {import("./processes.mjs").Kind} Kind */
 
-let nextPort = 3400 + Math.floor(Math.random() * 400);
-
-/** @returns {Promise<Server>} */
-async function startServer(kind, file, profileTag) {
-  const port = nextPort++;
-  const execArgv = ["--max-old-space-size=16384"];
-  if (PROFILE && profileTag && kind === "ours") execArgv.push("--cpu-prof", `--cpu-prof-dir=${join(PROF_DIR, profileTag)}`);
-  const child = fork(join(BENCH_DIR, "src", "server.mjs"), [kind, String(port), file], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  await new Promise((resolve, reject) => {
-    child.once("message", resolve);
-    child.once("exit", (code) => reject(new Error(`${kind} server exited (${code}) before listening`)));
-  });
-  const exited = new Promise((r) => child.once("exit", r));
-  return {
-    kind,
-    port,
-    pid: /** @type {number} */ (child.pid),
-    base: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await Promise.race([exited, sleep(60_000)]);
-    },
-  };
-}
-
-/** Resets the kernel's peak-RSS counter of a process (Linux: clear_refs 5). */
-function resetPeak(pid) {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, "5");
-  } catch {
-    /* not Linux or not permitted: the peak then includes start-up */
-  }
-}
-
-/** Polls RSS every 50 ms (as well as VmHWM) so a peak is caught even where clear_refs is refused. */
-function watchRss(pid) {
-  resetPeak(pid);
-  let peak = rssOf(pid).rss;
-  const t = setInterval(() => (peak = Math.max(peak, rssOf(pid).rss)), 50);
-  return () => {
-    clearInterval(t);
-    return Math.round(Math.max(peak, rssOf(pid).hwm));
-  };
-}
-
-const HEADERS = { authorization: `Bearer ${READ_TOKEN}` };
-
-async function timedGet(url) {
-  const t = performance.now();
-  const res = await fetch(url, { headers: HEADERS });
-  const body = await res.arrayBuffer();
-  if (res.status !== 200) throw new Error(`GET ${url} → ${res.status} ${Buffer.from(body).toString().slice(0, 200)}`);
-  return { ms: performance.now() - t, bytes: body.byteLength };
-}
+/** A server of `kind` on a SQLite file; ours under `node --cpu-prof` with --profile. */
+const serverOn = (kind, file, profileTag) =>
+  startServer(kind, file, PROFILE && profileTag && kind === "ours" ? ["--cpu-prof", `--cpu-prof-dir=${join(PROF_DIR, profileTag)}`] : []);
 
 function rmDb(file) {
   for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
@@ -127,83 +77,16 @@ async function foldCatchUp(file) {
 
 // ---------------------------------------------------------------- ingest
 
-/**
- * Distinct bodies: a seeded pool whose ids carry a tag that changes on every pass over the pool.
- * Live traffic, stamped when sent: each batch holds the 2 s of events before it, as the SDK's
- * 2-second flush posts them (`--ts=spread`: the shape used until session 4, each batch spreading
- * its 50 events over ~47 s and concurrent batches' sessions over an hour).
- */
-function bodySource() {
-  const now = Date.now();
-  const live = SPREAD_TS ? undefined : (/** @type {number} */ off) => `@T${off}@`;
-  const wl = new Workload(7, { sessions: 200, tag: "@@", from: now - 2 * 3_600_000, to: now, live });
-  const pool = [];
-  for (let i = 0; i < 1500; i++) {
-    const b = wl.next();
-    pool.push({ text: JSON.stringify(b), rows: baselineRows(b), events: b.events.length });
-  }
-  let k = 0;
-  const run = Date.now().toString(36);
-  return {
-    pool,
-    next() {
-      const p = pool[k % pool.length];
-      const t = Date.now();
-      const body = p.text.replaceAll("@@", `${run}p${Math.floor(k / pool.length)}`).replace(/"@T(-?\d+)@"/g, (_, off) => String(t + Number(off)));
-      k++;
-      return body;
-    },
-  };
-}
-
-function cannon(server, source, seconds) {
-  return new Promise((resolve, reject) => {
-    autocannon(
-      {
-        url: server.base,
-        connections: CONNECTIONS,
-        duration: seconds,
-        requests: [
-          {
-            method: "POST",
-            path: "/ingest",
-            headers: { "content-type": "application/json", "x-project-key": INGEST_KEY },
-            setupRequest: (req) => ({ ...req, body: source.next() }),
-          },
-        ],
-      },
-      (err, result) => (err ? reject(err) : resolve(result)),
-    );
-  });
-}
-
-async function postBody(server, body) {
-  const res = await fetch(`${server.base}/ingest`, { method: "POST", headers: { "content-type": "application/json", "x-project-key": INGEST_KEY }, body });
-  await res.arrayBuffer();
-  return res.status;
-}
-
-/** Batches whose move trails expand to 990, 3,000 and 7,500 points (the baseline's rows). */
-async function largeBatches(server) {
-  const wl = new Workload(99, { tag: `big${Date.now().toString(36)}` });
-  const out = [];
-  for (const trails of [66, 200, 500]) {
-    const body = JSON.stringify(wl.moves(trails));
-    out.push({ points: trails * 15, events: trails, bytes: body.length, status: await postBody(server, body) });
-  }
-  return out;
-}
-
 async function ingest(kind) {
   const file = join(DATA, `ingest-${kind}.db`);
   rmDb(file);
-  const server = await startServer(kind, file, "ingest");
+  const server = await serverOn(kind, file, "ingest");
   try {
-    const source = bodySource();
-    await cannon(server, source, CFG.warmupSeconds);
+    const source = bodySource({ spread: SPREAD_TS });
+    await cannon(server, source, CFG.warmupSeconds, CONNECTIONS);
     const rowsBefore = kind === "bare" ? 0 : countRows(file);
     const stopRss = watchRss(server.pid);
-    const r = /** @type {any} */ (await cannon(server, source, CFG.ingestSeconds));
+    const r = /** @type {any} */ (await cannon(server, source, CFG.ingestSeconds, CONNECTIONS));
     const peakRssMb = stopRss();
     await sleep(500);
     const rowsAfter = kind === "bare" ? 0 : countRows(file);
@@ -261,7 +144,7 @@ const HEAT_EDGES = `type=all&path=/&from=${WINDOW_START + 1_800_000}&to=${WINDOW
 
 async function heatmap(kind, rows) {
   const { file, seed } = seeded(kind, rows);
-  const server = await startServer(kind, file, `heatmap-${rows}`);
+  const server = await serverOn(kind, file, `heatmap-${rows}`);
   const url = (q) => `${server.base}/api/projects/${PROJECT_ID}/heatmap?${q}`;
   const sessionsUrl = `${server.base}/api/projects/${PROJECT_ID}/sessions?limit=50`;
   try {
@@ -275,26 +158,8 @@ async function heatmap(kind, rows) {
     if (kind === "ours") for (let i = 0; i < HEAT_REPS; i++) edges.push((await timedGet(url(HEAT_EDGES))).ms);
 
     // Event-loop stall: two clients loop on the heatmap while a third asks for the sessions list.
-    let running = true;
-    const heatLoop = async () => {
-      let n = 0;
-      while (running) {
-        await timedGet(url(HEAT_WHOLE));
-        n++;
-      }
-      return n;
-    };
-    const loops = [heatLoop(), heatLoop()];
-    const cheap = [];
-    const until = performance.now() + CFG.stallSeconds * 1000;
-    while (performance.now() < until || cheap.length < 5) {
-      cheap.push((await timedGet(sessionsUrl)).ms);
-      await sleep(20);
-    }
-    running = false;
-    const heatDuringStall = (await Promise.all(loops)).reduce((a, b) => a + b, 0);
+    const cheapDuringHeatmap = await stallProbe(url(HEAT_WHOLE), sessionsUrl, CFG.stallSeconds);
     const peakRssMb = stopRss();
-    const sorted = [...cheap].sort((a, b) => a - b);
     return {
       rows,
       seed,
@@ -305,7 +170,7 @@ async function heatmap(kind, rows) {
       ...(edges.length > 0 && { heatmapWithEdgesMedianMs: median(edges) }),
       peakRssMb,
       sessionsIdleMedianMs: median(sessionsIdle),
-      cheapDuringHeatmap: { n: cheap.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1], heatmapsServed: heatDuringStall },
+      cheapDuringHeatmap,
     };
   } finally {
     await server.stop();
@@ -313,14 +178,6 @@ async function heatmap(kind, rows) {
 }
 
 // ---------------------------------------------------------------- report
-
-const fmt = (v, d = 0) => (v === undefined || Number.isNaN(v) ? "—" : Number(v).toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d }));
-const ratio = (a, b, higherIsBetter) => (a === undefined || b === undefined || !a || !b ? "—" : `${fmt(higherIsBetter ? a / b : b / a, 1)}×`);
-
-function machine() {
-  const nproc = spawnSync("nproc", { encoding: "utf8" }).stdout.trim();
-  return { nproc: Number(nproc), cpuModel: cpus()[0]?.model ?? "unknown", memoryGb: Math.round(totalmem() / 2 ** 30), loadAvgAtStart: loadavg().map((x) => Number(x.toFixed(2))), node: process.version, platform: process.platform };
-}
 
 function printTable(results) {
   const rows = [];
@@ -355,10 +212,7 @@ function printTable(results) {
     rows.push([`  sessions list during heatmaps p50/p99 ms`, `${fmt(o?.cheapDuringHeatmap.p50, 1)} / ${fmt(o?.cheapDuringHeatmap.p99, 1)}`, b ? `${fmt(b.cheapDuringHeatmap.p50, 1)} / ${fmt(b.cheapDuringHeatmap.p99, 1)}` : "", "", ratio(o?.cheapDuringHeatmap.p99, b?.cheapDuringHeatmap.p99, false), ""]);
     rows.push([`  sessions list idle, median ms`, fmt(o?.sessionsIdleMedianMs, 1), b ? fmt(b.sessionsIdleMedianMs, 1) : "", "", ratio(o?.sessionsIdleMedianMs, b?.sessionsIdleMedianMs, false), ""]);
   }
-  const head = ["metric", "ours", "baseline 0.3.7", "bare express", "ours vs baseline", "ours vs bare"];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (r) => `| ${r.map((c, i) => String(c).padEnd(widths[i])).join(" | ")} |`;
-  const out = [line(head), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");
+  const out = markdownTable(["metric", "ours", "baseline 0.3.7", "bare express", "ours vs baseline", "ours vs bare"], rows);
   console.log(out);
   return out;
 }
@@ -408,7 +262,7 @@ async function main() {
     }
   }
   results.seconds = (Date.now() - started) / 1000;
-  results.machine.loadAvgAtEnd = loadavg().map((x) => Number(x.toFixed(2)));
+  results.machine.loadAvgAtEnd = loadAvg();
   results.table = printTable(results);
   results.profiles = profileSummaries();
   mkdirSync(join(BENCH_DIR, "results"), { recursive: true });

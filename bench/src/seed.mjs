@@ -9,9 +9,9 @@
  *   of exactly the rows its ingest would write (one per move point, one per other event).
  * Prints one JSON line: { rows, events, seconds }.
  */
-import { randomUUID } from "node:crypto";
+import { BASELINE_EVENT_COLUMNS, BASELINE_SESSION_COLUMNS, baselineEventRows, baselineSessionRow } from "./baseline-rows.mjs";
 import { INGEST_KEY, PROJECT_ID, benchRequire, rootRequire } from "./common.mjs";
-import { WINDOW_DAYS, WINDOW_START, Workload, baselineRows } from "./workload.mjs";
+import { Workload, seedDays } from "./workload.mjs";
 
 const [kind, file, rowsArg] = process.argv.slice(2);
 const target = Number(rowsArg);
@@ -51,11 +51,7 @@ async function seedOurs() {
     for (const s of sessions) insSession.run(s.projectId, s.sessionId, s.userId, s.startedAt, s.lastSeenAt, s.firstPath, s.n, JSON.stringify(s.app), JSON.stringify(s.device));
   });
   let rows = 0;
-  const perDay = Math.ceil(target / WINDOW_DAYS);
-  for (let d = 0; d < WINDOW_DAYS && rows < target; d++) {
-    const from = WINDOW_START + d * 86_400_000;
-    const wl = new Workload(42 + d, { sessions: 256, tag: `seed-d${d}`, from, to: from + 86_400_000 });
-    const want = Math.min(perDay, target - rows);
+  for (const { wl, want } of seedDays(target)) {
     const events = [];
     const sessions = new Map();
     while (events.length < want) {
@@ -95,34 +91,22 @@ async function seedBaseline() {
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = OFF");
   db.prepare("INSERT OR IGNORE INTO projects (id, key, name, created_at) VALUES (?, ?, ?, ?)").run(PROJECT_ID, INGEST_KEY, "Bench", Date.now());
-  const insEvent = db.prepare(
-    "INSERT INTO events (id, project_id, session_id, user_id, type, ts, path, selector, x, y, scroll_depth, meta_json) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
-  );
+  const insEvent = db.prepare(`INSERT INTO events (${BASELINE_EVENT_COLUMNS}) VALUES (${Array(12).fill("?").join(", ")})`);
   const insSession = db.prepare(
-    "INSERT INTO sessions (id, project_id, user_id, started_at, last_seen_at, first_path, user_agent, device_json, ip_hash) VALUES (?, ?, NULL, ?, ?, ?, ?, ?, NULL) ON CONFLICT (id) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+    `INSERT INTO sessions (${BASELINE_SESSION_COLUMNS}) VALUES (${Array(9).fill("?").join(", ")}) ON CONFLICT (id) DO UPDATE SET last_seen_at = excluded.last_seen_at`,
   );
   let rows = 0;
   let events = 0;
   const chunk = db.transaction((bodies) => {
     for (const b of bodies) {
-      const first = b.events[0];
-      insSession.run(b.session.id, PROJECT_ID, b.session.startedAt, b.session.lastSeenAt, first.path, first.device.ua, JSON.stringify(first.device));
-      for (const e of b.events) {
+      insSession.run(...baselineSessionRow(b, PROJECT_ID));
+      let last = -1;
+      for (const { k, row } of baselineEventRows(b, PROJECT_ID)) {
         if (rows >= target) return;
-        events++;
-        const meta = JSON.stringify({ viewport: e.viewport, device: e.device, meta: e.meta });
-        const sel = e.selector ?? null;
-        if (e.type === "move") {
-          for (const p of e.points) {
-            if (rows >= target) return;
-            insEvent.run(randomUUID(), PROJECT_ID, e.sessionId, e.type, e.ts + p.tsOffset, e.path, sel, Math.round(p.x), Math.round(p.y), null, meta);
-            rows++;
-          }
-        } else {
-          const isClick = e.type === "click";
-          insEvent.run(randomUUID(), PROJECT_ID, e.sessionId, e.type, e.ts, e.path, sel, isClick ? e.x : null, isClick ? e.y : null, e.type === "scroll" ? e.scrollDepthPct : null, meta);
-          rows++;
-        }
+        insEvent.run(...row);
+        rows++;
+        if (k !== last) events++; // a move trail is several rows of one event
+        last = k;
       }
     }
   });
@@ -133,7 +117,6 @@ async function seedBaseline() {
   }
   db.pragma("wal_checkpoint(TRUNCATE)");
   db.close();
-  void baselineRows;
   return { rows, events };
 }
 

@@ -1,13 +1,21 @@
 // @ts-check
 /**
- * One collector in its own process: `node server.mjs <ours|baseline|bare> <port> <sqliteFile>`.
- * Reports {ready:true} over IPC once listening; SIGTERM closes the collector (ours flushes its
+ * One collector in its own process: `node server.mjs <ours|baseline|bare> <port> <target>`, target
+ * being a SQLite file or a database URL (postgres://… or mysql://…). Reports {ready:true} over IPC
+ * once listening, or {error} if it cannot start; SIGTERM closes the collector (ours flushes its
  * rollup) and exits.
  */
 import { INGEST_KEY, PROJECT_ID, READ_TOKEN, benchRequire, rootRequire } from "./common.mjs";
 
-const [kind, portArg, file] = process.argv.slice(2);
+const [kind, portArg, target] = process.argv.slice(2);
 const port = Number(portArg);
+
+/** The `db` option both collectors take: the same shape in ours and in 0.3.7. */
+function dbConfig() {
+  const scheme = /^(postgres|mysql):\/\//.exec(target)?.[1];
+  if (scheme === undefined) return { dialect: /** @type {const} */ ("sqlite"), file: target };
+  return { dialect: scheme === "postgres" ? /** @type {const} */ ("pg") : /** @type {const} */ ("mysql"), connectionString: target };
+}
 
 /** @returns {Promise<{ app: import("express").Express, close: () => Promise<void> }>} */
 async function build() {
@@ -15,7 +23,7 @@ async function build() {
     const express = rootRequire("express");
     const { createCollector } = rootRequire("@m-software-engineering/heat-collector");
     const collector = await createCollector({
-      db: { dialect: "sqlite", file },
+      db: dbConfig(),
       auth: { mode: "projectKey" },
       logging: { level: "error" },
       ingestion: { rateLimit: false },
@@ -29,7 +37,7 @@ async function build() {
     const express = benchRequire("express");
     const { createCollector } = await import("heat-collector-baseline");
     const collector = await createCollector({
-      db: { dialect: "sqlite", file },
+      db: dbConfig(),
       auth: { mode: "projectKey" },
       autoMigrate: true,
       logging: { level: "error" },
@@ -52,7 +60,14 @@ async function build() {
   throw new Error(`unknown server kind ${kind}`);
 }
 
-const { app, close } = await build();
+const built = await build().catch((/** @type {any} */ err) => {
+  // The runner records why a system could not start (0.3.7 on MariaDB, for one).
+  const detail = [...new Set([err?.message, err?.cause?.message].filter(Boolean))].join(": ").replace(/\s+/g, " ");
+  process.send?.({ error: `${kind} failed to start: ${detail || String(err)}` }, () => process.exit(1));
+  return undefined;
+});
+if (!built) await new Promise(() => undefined); // exits once the error is sent
+const { app, close } = /** @type {NonNullable<typeof built>} */ (built);
 const server = app.listen(port, "127.0.0.1", () => process.send?.({ ready: true, pid: process.pid }));
 server.keepAliveTimeout = 60_000;
 process.on("SIGTERM", () => {

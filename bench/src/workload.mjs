@@ -197,3 +197,19 @@ export function baselineRows(body) {
   for (const e of body.events) n += e.type === "move" && Array.isArray(e.points) ? e.points.length : 1;
   return n;
 }
+
+/**
+ * The seeders' traffic: `target` events spread evenly over the window's days, one day at a time,
+ * each day's sessions starting inside it. Yields each day's generator and how many events to take.
+ * @param {number} target
+ * @returns {Generator<{ wl: Workload, want: number }>}
+ */
+export function* seedDays(target) {
+  const perDay = Math.ceil(target / WINDOW_DAYS);
+  for (let d = 0, left = target; d < WINDOW_DAYS && left > 0; d++) {
+    const from = WINDOW_START + d * 86_400_000;
+    const want = Math.min(perDay, left);
+    yield { wl: new Workload(42 + d, { sessions: 256, tag: `seed-d${d}`, from, to: from + 86_400_000 }), want };
+    left -= want;
+  }
+}
