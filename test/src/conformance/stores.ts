@@ -30,8 +30,8 @@ export interface StoreTarget {
   setUp(): Promise<Store>;
 }
 
-const PG_URL = process.env.PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const MARIADB_URL = process.env.MARIADB_URL ?? "mysql://root@127.0.0.1:3306/test";
+export const PG_URL = process.env.PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const MARIADB_URL = process.env.MARIADB_URL ?? "mysql://root@127.0.0.1:3306/test";
 
 const withDatabase = (url: string, db: string) => {
   const u = new URL(url);
@@ -40,7 +40,7 @@ const withDatabase = (url: string, db: string) => {
 };
 
 /** Admin work (probe, CREATE/DROP DATABASE) on the `test` database, through the adapter's own Sequelize. */
-async function admin<T>(dialect: Dialect, url: string, fn: (run: (sql: string) => Promise<Row[]>) => Promise<T>): Promise<T> {
+export async function admin<T>(dialect: Dialect, url: string, fn: (run: (sql: string) => Promise<Row[]>) => Promise<T>): Promise<T> {
   const s = new SequelizeStorage({ dialect, connectionString: url, poolMax: 1 });
   try {
     return await fn(async (sql) => (await s.sequelize.query(sql, { raw: true }))[0] as Row[]);
@@ -49,14 +49,24 @@ async function admin<T>(dialect: Dialect, url: string, fn: (run: (sql: string) =
   }
 }
 
+/** A new database with a random name on the server at `serverUrl`: its URL, and how to drop it. */
+export async function freshDatabase(dialect: Dialect, serverUrl: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const db = `${prefix}_${randomBytes(6).toString("hex")}`;
+  await admin(dialect, serverUrl, (run) => run(`CREATE DATABASE ${db}`));
+  return {
+    url: withDatabase(serverUrl, db),
+    drop: async () => {
+      await admin(dialect, serverUrl, (run) => run(dialect === "pg" ? `DROP DATABASE IF EXISTS ${db} WITH (FORCE)` : `DROP DATABASE IF EXISTS ${db}`));
+    },
+  };
+}
+
 function sequelizeTarget(name: string, dialect: Dialect, url: string, failTrigger: string[]): StoreTarget {
   return {
     name,
     service: { name, probe: () => admin(dialect, url, (run) => run("SELECT 1")) },
     async setUp() {
-      const db = `hc_conf_${randomBytes(6).toString("hex")}`;
-      await admin(dialect, url, (run) => run(`CREATE DATABASE ${db}`));
-      const dbUrl = withDatabase(url, db);
+      const { url: dbUrl, drop } = await freshDatabase(dialect, url, "hc_conf");
       const opened: StorageAdapter[] = [];
       return {
         adapter: () => {
@@ -70,7 +80,7 @@ function sequelizeTarget(name: string, dialect: Dialect, url: string, failTrigge
         },
         async tearDown() {
           await Promise.all(opened.map((a) => a.close()));
-          await admin(dialect, url, (run) => run(dialect === "pg" ? `DROP DATABASE IF EXISTS ${db} WITH (FORCE)` : `DROP DATABASE IF EXISTS ${db}`));
+          await drop();
         },
       };
     },

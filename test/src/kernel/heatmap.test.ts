@@ -3,39 +3,12 @@ import request from "supertest";
 import type { IngestEvent } from "@m-software-engineering/heat-collector";
 import { SdkSession } from "../helpers/sdk";
 import { PROJECT, startCollector, type TestCollector } from "../helpers/collector";
+import { expectedClicks } from "../helpers/heatmap-brute-force";
+import { rng } from "../helpers/rng";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const T0 = Date.UTC(2026, 7, 20, 0, 0, 0); // 70 days from Aug 20: spans three calendar months
-
-/** A deterministic pseudo-random sequence (mulberry32). */
-function rng(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** The documented heatmap rule, computed by brute force over the raw clicks. */
-function expectedClicks(clicks: Array<{ x: number; y: number; ts: number }>, from: number, to: number, resolution: number, w: number) {
-  const cell = Math.max(1, Math.round(w / resolution / 8)) * 8;
-  const columns = Math.ceil(w / cell);
-  const grid = new Map<string, number>();
-  for (const c of clicks) {
-    if (c.ts < from || c.ts > to) continue;
-    const key = `${Math.min(columns - 1, Math.floor(c.x / cell))},${Math.floor(c.y / cell)}`;
-    grid.set(key, (grid.get(key) ?? 0) + 1);
-  }
-  return [...grid.entries()]
-    .map(([k, value]) => {
-      const [cx, cy] = k.split(",").map(Number) as [number, number];
-      return { x: cx * cell + cell / 2, y: cy * cell + cell / 2, value };
-    })
-    .sort((a, b) => a.y - b.y || a.x - b.x);
-}
 
 describe("heatmap: rollup by month, day and hour plus raw edges equals brute force", () => {
   let c: TestCollector;
