@@ -1,3 +1,4 @@
+import type { EventRejection } from "./ingest/check-batch";
 import type { Request, Response } from "express";
 import type { IngestPayload, JsonObject } from "./events";
 import type { SessionRecord, StoredEvent, WriteResult } from "./storage/records";
@@ -32,6 +33,8 @@ export interface IngestOutcome {
   result: WriteResult;
   /** Input events refused because their `masked` value was not all `*`. */
   dropped: number;
+  /** Events refused one by one (schema, or a broken onBeforeInsert result); the rest were stored. */
+  rejections: readonly EventRejection[];
 }
 
 /** Who may read, as decided by the `authorizeQuery` hook. `projects: "*"` means every project. */

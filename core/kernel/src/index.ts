@@ -1,4 +1,4 @@
-export { Kernel, DEFAULT_MAX_BODY_BYTES, type KernelOptions, type IngestReply } from "./kernel";
+export { Kernel, DEFAULT_MAX_BODY_BYTES, REPLY_REJECTIONS, type KernelOptions, type IngestReply } from "./kernel";
 export { createHooks, type KernelHooks, type HookName } from "./hooks";
 export type { CollectorPlugin } from "./plugin";
 export { CollectorError, ERROR_CODES, reject, isCollectorError, type ErrorCode, type ErrorBody } from "./errors";
@@ -10,6 +10,17 @@ export { rollupFor, forEachSample, periodIndex, periodStart, ROLLUP_SPANS, BASE_
 export { ProjectRegistry, hashSecret, generateSecret, generateProjectId, type ProjectDefinition } from "./projects";
 export { createLogger, type Logger, type LogLevel } from "./logger";
 export { Metrics } from "./metrics";
-export { createPayloadValidator, DEFAULT_PAYLOAD_LIMITS, type PayloadLimits, type PayloadCheck, type PayloadHints } from "./ingest/schema";
+export { DEFAULT_PAYLOAD_LIMITS, type PayloadLimits, type PayloadIssue } from "./ingest/schema";
+export {
+  createBatchChecker,
+  type BatchCheck,
+  type CheckedBatch,
+  type RefusedBatch,
+  type EventRejection,
+  type EventRejectionCode,
+  type PayloadHints,
+} from "./ingest/check-batch";
+export { CUT_MARKER, REPLACEMENT_CHAR } from "./ingest/text-repair";
+export { PATH_MAX_LENGTH } from "./ingest/field-limits";
 export { pageOf, bucketOf } from "./ingest/to-records";
 export { splitRange } from "./query/heatmap";

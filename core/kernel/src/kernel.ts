@@ -7,8 +7,10 @@ import type { IngestContext, QueryContext, QueryResult, RequestContext } from ".
 import { createLogger, type Logger, type LogLevel } from "./logger";
 import { Metrics } from "./metrics";
 import { ProjectRegistry } from "./projects";
-import { createPayloadValidator, DEFAULT_PAYLOAD_LIMITS, type PayloadLimits } from "./ingest/schema";
+import { DEFAULT_PAYLOAD_LIMITS, type PayloadIssue, type PayloadLimits } from "./ingest/schema";
+import { createBatchChecker, type CheckedBatch, type EventRejection } from "./ingest/check-batch";
 import { sanitizePayload } from "./ingest/privacy";
+import type { IngestPayload } from "./events";
 import { toWriteBatch } from "./ingest/to-records";
 import { createJsonBodyReader } from "./http/body";
 import { renderRouter } from "./http/router";
@@ -37,9 +39,19 @@ export interface IngestReply {
   duplicates: number;
   /** Input events refused because `masked` held something other than `*`. */
   dropped: number;
+  /** Events refused one by one; the rest of the batch was stored. A retry would be refused the same way. */
+  rejected: number;
+  /** The first REPLY_REJECTIONS of them: index, event id, code and reason. Present when `rejected > 0`. */
+  rejections?: EventRejection[];
+  /** Stored events with a field cut or invalid text replaced; each records what in its `meta.normalized`. */
+  normalized: number;
+  /** Envelope fields cut or dropped (e.g. a `user` that breaks the schema). Present when there are any. */
+  warnings?: PayloadIssue[];
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1_000_000;
+/** Rejections listed in a reply; `rejected` counts them all. */
+export const REPLY_REJECTIONS = 10;
 
 /**
  * The collector kernel: owns the hooks, the one storage adapter and the ingest and query pipelines,
@@ -56,7 +68,7 @@ export class Kernel {
 
   private storageAdapter: StorageAdapter | undefined;
   private readonly pluginNames = new Set<string>();
-  private readonly validate: ReturnType<typeof createPayloadValidator>;
+  private readonly checkBatch: ReturnType<typeof createBatchChecker>;
   private readonly readBody: ReturnType<typeof createJsonBodyReader>;
   private renderedRouter: Router | undefined;
   private state: "new" | "started" | "closed" = "new";
@@ -65,7 +77,7 @@ export class Kernel {
     this.logger = options.logger ?? createLogger(options.logLevel);
     this.limits = { ...DEFAULT_PAYLOAD_LIMITS, ...options.limits };
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    this.validate = createPayloadValidator(this.limits);
+    this.checkBatch = createBatchChecker(this.limits);
     this.readBody = createJsonBodyReader(this.maxBodyBytes);
     this.projects = new ProjectRegistry(() => this.storage);
     this.queries = new Queries(() => this.storage, this.metrics);
@@ -128,24 +140,19 @@ export class Kernel {
       ctx.identity = identity;
 
       const raw = await this.readBody(ctx.request, ctx.response);
-      const checked = this.validate(raw.body, { mayHoldUnsafeText: raw.mayHoldUnsafeText });
-      if (!checked.ok) throw new CollectorError("invalid_payload", "The batch does not match the ingest schema.", { details: checked.issues });
-      let { payload, dropped } = sanitizePayload(checked.payload);
-      if (this.hooks.onBeforeInsert.isUsed()) {
-        const transformed = this.validate(await this.hooks.onBeforeInsert.promise(payload, ctx));
-        if (!transformed.ok) {
-          this.logger.error("onBeforeInsert returned an invalid payload", { requestId: ctx.requestId, issues: transformed.issues });
-          throw new CollectorError("internal_error", "An onBeforeInsert hook returned an invalid payload.");
-        }
-        const again = sanitizePayload(transformed.payload);
-        payload = again.payload;
-        dropped += again.dropped;
+      const checked = this.checkBatch(raw.body, { mayHoldUnsafeText: raw.mayHoldUnsafeText });
+      if (!checked.ok) {
+        throw new CollectorError("invalid_payload", "The batch envelope is unusable: it needs a session id and 1 to " + this.limits.maxEventsPerBatch + " events.", {
+          details: checked.issues,
+        });
       }
+      const { payload, dropped, rejections, normalized, warnings } = await this.prepare(checked, ctx);
+      this.countRejections(rejections, ctx);
 
       const batch = toWriteBatch(identity.projectId, payload, identity.userId);
-      let result;
+      let result = { inserted: 0, duplicates: 0 };
       try {
-        result = await this.storage.writeBatch(batch);
+        if (batch.events.length > 0) result = await this.storage.writeBatch(batch);
       } catch (err) {
         this.logger.error("writeBatch failed", { requestId: ctx.requestId, error: err instanceof Error ? err.stack : String(err) });
         throw new CollectorError("storage_unavailable", "The batch could not be stored; nothing was kept. Retry later.");
@@ -154,7 +161,7 @@ export class Kernel {
       this.metrics.eventsDuplicate += result.duplicates;
       this.metrics.eventsDropped += dropped;
       await this.hooks.afterInsert
-        .promise({ projectId: identity.projectId, payload, result, dropped }, ctx)
+        .promise({ projectId: identity.projectId, payload, result, dropped, rejections }, ctx)
         .catch((err: unknown) => this.logger.error("afterInsert tap failed", { requestId: ctx.requestId, error: String(err) }));
       return {
         ok: true,
@@ -164,10 +171,59 @@ export class Kernel {
         stored: result.inserted,
         duplicates: result.duplicates,
         dropped,
+        rejected: rejections.length,
+        ...(rejections.length > 0 && { rejections: rejections.slice(0, REPLY_REJECTIONS) }),
+        normalized,
+        ...(warnings.length > 0 && { warnings }),
       };
     } catch (err) {
       if (isCollectorError(err)) this.metrics.reject(err.code);
       throw err;
+    }
+  }
+
+  /**
+   * Privacy filtering and onBeforeInsert on a checked batch. What a tap returns is checked again event
+   * by event: an event it broke costs that event (a tap bug, logged), an unusable batch it returns is
+   * a 500; a tap that returns no events stores nothing.
+   */
+  private async prepare(
+    checked: CheckedBatch,
+    ctx: IngestContext,
+  ): Promise<{ payload: IngestPayload; dropped: number; rejections: EventRejection[]; normalized: number; warnings: PayloadIssue[] }> {
+    let { payload, dropped } = sanitizePayload(checked.payload);
+    const rejections = [...checked.rejections];
+    const warnings = [...checked.warnings];
+    let normalized = checked.normalized;
+    if (!this.hooks.onBeforeInsert.isUsed() || payload.events.length === 0) return { payload, dropped, rejections, normalized, warnings };
+
+    const returned: unknown = await this.hooks.onBeforeInsert.promise(payload, ctx);
+    if (returned !== null && typeof returned === "object" && Array.isArray((returned as { events?: unknown }).events) && (returned as { events: unknown[] }).events.length === 0) {
+      return { payload: { ...payload, events: [] }, dropped, rejections, normalized, warnings };
+    }
+    const again = this.checkBatch(returned);
+    if (!again.ok) {
+      this.logger.error("onBeforeInsert returned an unusable batch (a bug in the tap)", { requestId: ctx.requestId, issues: again.issues });
+      throw new CollectorError("internal_error", "An onBeforeInsert hook returned an invalid payload.");
+    }
+    if (again.rejections.length > 0) {
+      const broken = again.rejections.map((r): EventRejection => ({ ...r, code: "hook_invalid_event" }));
+      this.logger.error("onBeforeInsert returned invalid events (a bug in the tap); they were not stored", {
+        requestId: ctx.requestId,
+        rejections: broken.slice(0, REPLY_REJECTIONS),
+      });
+      rejections.push(...broken);
+    }
+    normalized += again.normalized;
+    warnings.push(...again.warnings);
+    const sanitized = sanitizePayload(again.payload);
+    return { payload: sanitized.payload, dropped: dropped + sanitized.dropped, rejections, normalized, warnings };
+  }
+
+  private countRejections(rejections: readonly EventRejection[], ctx: IngestContext): void {
+    for (const r of rejections) {
+      this.metrics.rejectEvent(r.code);
+      if (r.code === "invalid_event") this.logger.debug("event rejected", { requestId: ctx.requestId, ...r });
     }
   }
 

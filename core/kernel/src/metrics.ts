@@ -9,9 +9,16 @@ export class Metrics {
   eventsDropped = 0;
   queries = 0;
   private readonly rejected = new Map<string, number>();
+  private readonly eventsRejected = new Map<string, number>();
 
+  /** A request refused whole, by error code. */
   reject(code: string): void {
     this.rejected.set(code, (this.rejected.get(code) ?? 0) + 1);
+  }
+
+  /** One event of an accepted batch refused, by rejection code. */
+  rejectEvent(code: string): void {
+    this.eventsRejected.set(code, (this.eventsRejected.get(code) ?? 0) + 1);
   }
 
   snapshot(storage: string): JsonObject {
@@ -24,6 +31,7 @@ export class Metrics {
         eventsDuplicate: this.eventsDuplicate,
         eventsDropped: this.eventsDropped,
         rejected: Object.fromEntries(this.rejected),
+        eventsRejected: Object.fromEntries(this.eventsRejected),
       },
       queries: this.queries,
     };

@@ -9,23 +9,12 @@ import { startLiveCollector, type LiveCollector } from "./support/live-collector
 import { startTestSite, TARGETS, PAGE_HEIGHT, type TestSite } from "./support/test-site";
 import { watchIngest, type SentBatch } from "./support/network";
 import { QueryApi, eventually } from "./support/api";
+import "./support/page-tracker";
 
 const PROJECT = { id: "shop", key: "hk_e2e_shop_key_0123456789abcdef", readTokens: ["hr_e2e_shop_read_0123456789abcdef"] };
 const FIXTURE = join(__dirname, "..", "..", "fixtures", "sdk-0.2.6-batch.json");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The tracker the test page exposes as window.heat (heat-sdk's public Tracker API). */
-interface PageTracker {
-  identify(userId: string, traits?: Record<string, unknown>): void;
-  track(name: string, props?: Record<string, unknown>): void;
-  flush(): Promise<void>;
-}
-declare global {
-  interface Window {
-    heat: PageTracker;
-    heatReady?: boolean;
-  }
-}
 
 async function openShop(page: Page, site: TestSite): Promise<void> {
   await page.goto(`${site.origin}/shop`);

@@ -58,10 +58,10 @@ describe("errors: one shape, stable codes (ingest and query)", () => {
     expectError(chunked, 413, "payload_too_large");
   });
 
-  it("invalid_payload, with the failing path in details", async () => {
-    const res = await post().send({ session: { id: "x" }, events: [{ ...s.click(1, 1), x: "left" }] });
+  it("invalid_payload for an unusable envelope, with the failing path in details", async () => {
+    const res = await post().send({ session: { id: "" }, events: [s.click(1, 1)] });
     expectError(res, 400, "invalid_payload");
-    expect(res.body.details[0].path).to.equal("/events/0/x");
+    expect(res.body.details[0].path).to.equal("/session/id");
     expectError(await post().send({ session: { id: "x" }, events: [] }), 400, "invalid_payload");
     expectError(await post().send({ session: { id: "x" }, events: Array.from({ length: 61 }, () => s.keyboard("other")) }), 400, "invalid_payload");
   });

@@ -57,8 +57,8 @@ describe("plugins", () => {
       expect(res.body).to.include({ accepted: 1, stored: 1 });
     });
 
-    it("a hook returning an invalid payload is refused, nothing stored", async () => {
-      const bad = await startCollector({ hooks: { onBeforeInsert: (p) => ({ ...p, events: [] }) } });
+    it("a hook returning an unusable batch (no session id) is a 500, nothing stored", async () => {
+      const bad = await startCollector({ hooks: { onBeforeInsert: (p) => ({ ...p, session: { id: "" } }) } });
       try {
         const s = new SdkSession("badhook");
         const res = await request(bad.app).post("/ingest").set("x-project-key", PROJECT.key).send(s.payload([s.click(1, 1)]));
@@ -68,6 +68,38 @@ describe("plugins", () => {
         expect(events.body.events).to.have.length(0);
       } finally {
         await bad.close();
+      }
+    });
+
+    it("a hook that breaks one event costs that event, not the batch (code hook_invalid_event)", async () => {
+      const bad = await startCollector({
+        hooks: { onBeforeInsert: (p) => ({ ...p, events: p.events.map((e) => (e.type === "scroll" ? { ...e, ts: -1 } : e)) }) },
+      });
+      try {
+        const s = new SdkSession("halfhook");
+        const events = [s.click(1, 1), s.scroll(10, 50), s.click(2, 2)];
+        const res = await request(bad.app).post("/ingest").set("x-project-key", PROJECT.key).send(s.payload(events)).expect(200);
+        expect(res.body).to.include({ accepted: 2, stored: 2, rejected: 1 });
+        expect(res.body.rejections[0]).to.include({ index: 1, eventId: events[1]!.eventId, code: "hook_invalid_event", path: "/events/1/ts" });
+        const stored = await request(bad.app).get(`/api/projects/${PROJECT.id}/events`).expect(200);
+        expect(stored.body.events.map((e: { eventId: string }) => e.eventId)).to.deep.equal([events[0]!.eventId, events[2]!.eventId]);
+        const metrics = bad.collector.kernel.metrics.snapshot("x") as { ingest: { eventsRejected: Record<string, number> } };
+        expect(metrics.ingest.eventsRejected).to.deep.equal({ hook_invalid_event: 1 });
+      } finally {
+        await bad.close();
+      }
+    });
+
+    it("a hook that filters out every event stores nothing and answers 200", async () => {
+      const none = await startCollector({ hooks: { onBeforeInsert: (p) => ({ ...p, events: [] }) } });
+      try {
+        const s = new SdkSession("nonehook");
+        const res = await request(none.app).post("/ingest").set("x-project-key", PROJECT.key).send(s.payload([s.click(1, 1)])).expect(200);
+        expect(res.body).to.include({ accepted: 0, stored: 0, rejected: 0 });
+        const events = await request(none.app).get(`/api/projects/${PROJECT.id}/events`).expect(200);
+        expect(events.body.events).to.have.length(0);
+      } finally {
+        await none.close();
       }
     });
   });

@@ -1,5 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
-import { EVENT_TYPES, type IngestPayload } from "../events";
+import { EVENT_TYPES, type IngestEvent, type IngestPayload } from "../events";
+import { stringFieldLimits, type StringFieldLimits } from "./field-limits";
 
 /** Bounds every ingest payload must respect; the router's body limit comes on top. */
 export interface PayloadLimits {
@@ -17,18 +18,28 @@ export const DEFAULT_PAYLOAD_LIMITS: PayloadLimits = {
   maxObjectDepth: 8,
 };
 
+/** Where a body or an event breaks the schema, as a JSON pointer and a message. */
+export interface PayloadIssue {
+  path: string;
+  message: string;
+}
+
 const MAX_TS = 8.64e15; // the largest valid JS Date
 const COORD = { type: "number", minimum: -1e6, maximum: 1e8 } as const;
+const ID = { type: "string", minLength: 1, maxLength: 128 } as const;
+const TS = { type: "integer", minimum: 0, maximum: MAX_TS } as const;
+const FREE_OBJECT = { type: "object", maxProperties: 200 } as const;
 
-function schemaFor(limits: PayloadLimits): object {
-  const str = (max = limits.maxStringLength) => ({ type: "string", maxLength: max });
-  const id = { type: "string", minLength: 1, maxLength: 128 };
-  const freeObject = { type: "object", maxProperties: 200 };
+const strings = (fields: Record<string, number>) =>
+  Object.fromEntries(Object.entries(fields).map(([k, max]) => [k, { type: "string", maxLength: max }]));
+
+/** One event: the discriminated union of the seven SDK event types. */
+function eventSchema(limits: PayloadLimits, f: StringFieldLimits): object {
   const base = {
-    eventId: id,
-    sessionId: id,
-    ts: { type: "integer", minimum: 0, maximum: MAX_TS },
-    path: str(2048),
+    eventId: ID,
+    sessionId: ID,
+    ts: TS,
+    ...strings(f.base),
     viewport: {
       type: "object",
       required: ["w", "h"],
@@ -38,96 +49,71 @@ function schemaFor(limits: PayloadLimits): object {
         dpr: { type: "number", minimum: 0, maximum: 100 },
       },
     },
-    device: {
-      type: "object",
-      properties: { ua: str(1024), platform: str(256), language: str(64) },
-    },
-    meta: freeObject,
+    device: { type: "object", properties: strings(f.device) },
+    meta: FREE_OBJECT,
   };
   const baseRequired = ["eventId", "sessionId", "ts", "path", "viewport", "device", "type"];
-  const variant = (type: string, properties: Record<string, object>, required: string[] = []) => ({
+  const variant = (type: (typeof EVENT_TYPES)[number], properties: Record<string, object>, required: string[] = []) => ({
     type: "object",
     required: [...baseRequired, ...required],
-    properties: { ...base, type: { const: type }, ...properties },
+    properties: { ...base, type: { const: type }, ...strings(f.byType[type] ?? {}), ...properties },
   });
+  return {
+    type: "object",
+    required: ["type"],
+    properties: { type: { enum: [...EVENT_TYPES] } },
+    discriminator: { propertyName: "type" },
+    oneOf: [
+      variant("click", { x: COORD, y: COORD, button: { type: "integer", minimum: -1, maximum: 32 } }, ["x", "y"]),
+      variant(
+        "move",
+        {
+          points: {
+            type: "array",
+            minItems: 1,
+            maxItems: limits.maxPointsPerMove,
+            items: {
+              type: "object",
+              required: ["x", "y", "tsOffset"],
+              properties: { x: COORD, y: COORD, tsOffset: { type: "number", minimum: 0, maximum: 8.64e7 } },
+            },
+          },
+        },
+        ["points"],
+      ),
+      variant(
+        "scroll",
+        { scrollY: { type: "number", minimum: 0, maximum: 1e8 }, scrollDepthPct: { type: "number", minimum: 0, maximum: 100 } },
+        ["scrollY", "scrollDepthPct"],
+      ),
+      variant("pageview", {}, ["to"]),
+      variant("custom", { name: { type: "string", minLength: 1, maxLength: f.byType.custom?.name ?? 256 }, props: FREE_OBJECT }, ["name"]),
+      variant("input", { action: { enum: ["focus", "blur", "change"] }, length: { type: "integer", minimum: 0, maximum: 1e7 } }, ["action"]),
+      variant("keyboard", { category: { enum: ["navigation", "editing", "modifier", "system", "other"] } }, ["category"]),
+    ],
+  };
+}
+
+/** The body around the events; `events` items are checked by `items` (the strict schema) or not at all (the envelope). */
+function batchSchema(limits: PayloadLimits, f: StringFieldLimits, items: object | undefined): object {
   return {
     type: "object",
     required: ["session", "events"],
     properties: {
-      sdk: { type: "object", properties: { name: str(128), version: str(64) } },
-      app: { type: "object", properties: { name: str(256), version: str(64), env: str(64) } },
-      session: {
-        type: "object",
-        required: ["id"],
-        properties: {
-          id,
-          startedAt: { type: "integer", minimum: 0, maximum: MAX_TS },
-          lastSeenAt: { type: "integer", minimum: 0, maximum: MAX_TS },
-        },
-      },
-      user: { type: "object", required: ["id"], properties: { id: { ...id }, traits: freeObject } },
-      events: {
-        type: "array",
-        minItems: 1,
-        maxItems: limits.maxEventsPerBatch,
-        items: {
-          type: "object",
-          required: ["type"],
-          properties: { type: { enum: [...EVENT_TYPES] } },
-          discriminator: { propertyName: "type" },
-          oneOf: [
-            variant("click", { x: COORD, y: COORD, selector: str(), button: { type: "integer", minimum: -1, maximum: 32 } }, ["x", "y"]),
-            variant(
-              "move",
-              {
-                points: {
-                  type: "array",
-                  minItems: 1,
-                  maxItems: limits.maxPointsPerMove,
-                  items: {
-                    type: "object",
-                    required: ["x", "y", "tsOffset"],
-                    properties: { x: COORD, y: COORD, tsOffset: { type: "number", minimum: 0, maximum: 8.64e7 } },
-                  },
-                },
-              },
-              ["points"],
-            ),
-            variant(
-              "scroll",
-              { scrollY: { type: "number", minimum: 0, maximum: 1e8 }, scrollDepthPct: { type: "number", minimum: 0, maximum: 100 } },
-              ["scrollY", "scrollDepthPct"],
-            ),
-            variant("pageview", { from: str(2048), to: str(2048) }, ["to"]),
-            variant("custom", { name: { type: "string", minLength: 1, maxLength: 256 }, props: freeObject }, ["name"]),
-            variant(
-              "input",
-              {
-                action: { enum: ["focus", "blur", "change"] },
-                selector: str(),
-                inputType: str(64),
-                length: { type: "integer", minimum: 0, maximum: 1e7 },
-                masked: str(1024),
-              },
-              ["action"],
-            ),
-            variant("keyboard", { category: { enum: ["navigation", "editing", "modifier", "system", "other"] } }, ["category"]),
-          ],
-        },
-      },
+      sdk: { type: "object", properties: strings(f.sdk) },
+      app: { type: "object", properties: strings(f.app) },
+      session: { type: "object", required: ["id"], properties: { id: ID, startedAt: TS, lastSeenAt: TS } },
+      user: { type: "object", required: ["id"], properties: { id: ID, traits: FREE_OBJECT } },
+      events: { type: "array", minItems: 1, maxItems: limits.maxEventsPerBatch, ...(items && { items }) },
     },
   };
 }
 
-export interface PayloadIssue {
-  path: string;
-  message: string;
-}
-
-export type PayloadCheck = { ok: true; payload: IngestPayload } | { ok: false; issues: PayloadIssue[] };
+/** The user object alone: the envelope check drops a user it refuses instead of refusing the batch. */
+const USER_SCHEMA = { type: "object", required: ["id"], properties: { id: ID, traits: FREE_OBJECT } };
 
 /** Depth of nested objects/arrays, walked iteratively so hostile nesting cannot blow the stack. */
-function depthExceeds(value: unknown, limit: number): boolean {
+export function depthExceeds(value: unknown, limit: number): boolean {
   const stack: Array<[unknown, number]> = [[value, 0]];
   while (stack.length > 0) {
     const [v, d] = stack.pop()!;
@@ -138,62 +124,39 @@ function depthExceeds(value: unknown, limit: number): boolean {
   return false;
 }
 
-/** NUL and unpaired surrogates: valid JSON escapes that no database text type stores faithfully. */
-const UNSAFE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export function issuesFrom(errors: ErrorObject[] | null | undefined, prefix = ""): PayloadIssue[] {
+  return (errors ?? []).slice(0, 10).map((e) => ({ path: `${prefix}${e.instancePath}` || "/", message: e.message ?? "invalid" }));
+}
 
-/** Path of the first string (value or key) holding unsafe text, walked iteratively. */
-function unsafeTextAt(value: unknown): string | null {
-  const stack: Array<[unknown, string]> = [[value, ""]];
-  while (stack.length > 0) {
-    const [v, path] = stack.pop()!;
-    if (typeof v === "string") {
-      if (UNSAFE_TEXT.test(v)) return path || "/";
-      continue;
-    }
-    if (v === null || typeof v !== "object") continue;
-    for (const [k, child] of Object.entries(v)) {
-      if (UNSAFE_TEXT.test(k)) return `${path}/${k.replace(/[\u0000-\u001f\ud800-\udfff]/g, "?")}`;
-      stack.push([child, `${path}/${k}`]);
-    }
-  }
+/** The depth rules on one event (free-form objects, then unknown fields); null when it keeps them. */
+export function eventDepthIssue(e: IngestEvent, limits: PayloadLimits, prefix: string): PayloadIssue | null {
+  const max = limits.maxObjectDepth;
+  if (e.meta && depthExceeds(e.meta, max)) return { path: `${prefix}/meta`, message: `must not nest deeper than ${max}` };
+  if (e.type === "custom" && e.props && depthExceeds(e.props, max)) return { path: `${prefix}/props`, message: `must not nest deeper than ${max}` };
+  // Bounds unknown extra fields too: the event sits 2 levels below the body, whose bound is max + 3.
+  if (depthExceeds(e, max + 1)) return { path: prefix || "/", message: `must not nest deeper than ${max + 1}` };
   return null;
 }
 
-function issuesFrom(errors: ErrorObject[] | null | undefined): PayloadIssue[] {
-  return (errors ?? []).slice(0, 10).map((e) => ({ path: e.instancePath || "/", message: e.message ?? "invalid" }));
+/** The compiled schemas: a whole batch (the fast path), the envelope alone, one event, a user. */
+export interface IngestValidators {
+  batch: ValidateFunction<IngestPayload>;
+  envelope: ValidateFunction<Omit<IngestPayload, "events"> & { events: unknown[] }>;
+  event: ValidateFunction<IngestEvent>;
+  user: ValidateFunction<NonNullable<IngestPayload["user"]>>;
+  fields: StringFieldLimits;
 }
 
-/** What the caller already knows of a body. */
-export interface PayloadHints {
-  /** False when its raw JSON held no escape that could make NUL or a lone surrogate: the string walk is skipped. */
-  mayHoldUnsafeText?: boolean;
-}
-
-/** Compiles the ingest schema once; `check` is then a cheap call per request. */
-export function createPayloadValidator(limits: PayloadLimits = DEFAULT_PAYLOAD_LIMITS): (body: unknown, hints?: PayloadHints) => PayloadCheck {
+/** Compiles every ingest schema once; checks are then cheap calls per request. */
+export function compileIngestSchemas(limits: PayloadLimits): IngestValidators {
   const ajv = new Ajv({ discriminator: true, allErrors: false, strict: true });
-  const validate = ajv.compile(schemaFor(limits)) as ValidateFunction<IngestPayload>;
-  return (body, hints = {}) => {
-    if (!validate(body)) return { ok: false, issues: issuesFrom(validate.errors) };
-    const payload = body;
-    const unsafe = hints.mayHoldUnsafeText === false ? null : unsafeTextAt(payload);
-    if (unsafe !== null) return { ok: false, issues: [{ path: unsafe, message: "must not contain NUL or unpaired surrogate characters" }] };
-    if (payload.user?.traits && depthExceeds(payload.user.traits, limits.maxObjectDepth)) {
-      return { ok: false, issues: [{ path: "/user/traits", message: `must not nest deeper than ${limits.maxObjectDepth}` }] };
-    }
-    for (let i = 0; i < payload.events.length; i++) {
-      const e = payload.events[i]!;
-      if (e.meta && depthExceeds(e.meta, limits.maxObjectDepth)) {
-        return { ok: false, issues: [{ path: `/events/${i}/meta`, message: `must not nest deeper than ${limits.maxObjectDepth}` }] };
-      }
-      if (e.type === "custom" && e.props && depthExceeds(e.props, limits.maxObjectDepth)) {
-        return { ok: false, issues: [{ path: `/events/${i}/props`, message: `must not nest deeper than ${limits.maxObjectDepth}` }] };
-      }
-    }
-    // Bounds unknown extra fields too (payload → events → event is 3 levels).
-    if (depthExceeds(payload, limits.maxObjectDepth + 3)) {
-      return { ok: false, issues: [{ path: "/", message: `must not nest deeper than ${limits.maxObjectDepth + 3}` }] };
-    }
-    return { ok: true, payload };
+  const fields = stringFieldLimits(limits.maxStringLength);
+  const event = eventSchema(limits, fields);
+  return {
+    batch: ajv.compile<IngestPayload>(batchSchema(limits, fields, event)),
+    envelope: ajv.compile<Omit<IngestPayload, "events"> & { events: unknown[] }>(batchSchema(limits, fields, undefined)),
+    event: ajv.compile<IngestEvent>(event),
+    user: ajv.compile<NonNullable<IngestPayload["user"]>>(USER_SCHEMA),
+    fields,
   };
 }
