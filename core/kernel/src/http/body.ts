@@ -76,6 +76,9 @@ export function createJsonBodyReader(limit: number): (req: Request, res: Respons
         }),
       );
     }
+    // An app-level parser ran first and drained the stream (NestJS's on Express 5, whose body-parser 2
+    // leaves no `_body` flag for ours to see): take what it parsed; the text walk runs (unknown raw).
+    if (req.readableEnded && req.body !== undefined) return Promise.resolve({ body: req.body as unknown, mayHoldUnsafeText: true });
     return new Promise((resolve, reject) => {
       parse(req, res, (err?: unknown) => (err ? reject(toCollectorError(err, limit)) : resolve({ body: req.body, mayHoldUnsafeText: unsafe.get(req) ?? true })));
     });

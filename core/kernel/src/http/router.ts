@@ -10,6 +10,8 @@ const INBOUND_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 declare module "express-serve-static-core" {
   interface Locals {
     requestId?: string;
+    /** The code of the error this response carries, for observers of finished responses (metrics). */
+    errorCode?: CollectorError["code"];
   }
 }
 
@@ -23,6 +25,7 @@ export function requestContext(req: Request, res: Response): RequestContext {
 
 export function sendError(res: Response, err: CollectorError): void {
   if (res.headersSent) return;
+  res.locals.errorCode = err.code;
   for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
   res.status(err.status).json(err.toBody(requestIdOf(res)));
 }
@@ -47,10 +50,12 @@ const handle = (fn: AsyncHandler) => (req: Request, res: Response, next: NextFun
 /**
  * Renders the kernel as an Express router: request ids, plugin routes (hooks.routes), POST /ingest
  * and the query APIs, and the error responder. Paths are absolute so the router can be mounted
- * with `app.use(router)` anywhere in an app.
+ * with `app.use(router)` anywhere in an app, and under a wildcard mount (see routeWholePath).
  */
 export function renderRouter(kernel: Kernel): Router {
+  const outer = express.Router();
   const router = express.Router();
+  outer.use(routeWholePath(router));
 
   router.use((req, res, next) => {
     const inbound = req.headers["x-request-id"];
@@ -59,6 +64,22 @@ export function renderRouter(kernel: Kernel): Router {
     res.setHeader("X-Request-Id", id);
     res.setHeader("X-Content-Type-Options", "nosniff");
     next();
+  });
+
+  // Probes for load balancers and orchestrators: unauthenticated, no body read, before any plugin route
+  // (a rate limit or CORS check must never fail a health check).
+  router.get("/healthz", (_req, res) => {
+    res.setHeader("Cache-Control", "no-store");
+    res.status(200).json({ status: "ok" });
+  });
+  router.get("/readyz", (_req, res) => {
+    res.setHeader("Cache-Control", "no-store");
+    // Not through the error responder: in an outage the guard logs each failed storage probe once; the
+    // responder would log every probe again at error.
+    kernel.ready().then(
+      () => res.status(200).json({ status: "ready", storage: kernel.storage.name }),
+      (err: unknown) => sendError(res, err instanceof CollectorError ? err : new CollectorError("internal_error", "Readiness check failed.")),
+    );
   });
 
   kernel.hooks.routes.call(router);
@@ -88,5 +109,27 @@ export function renderRouter(kernel: Kernel): Router {
   router.delete("/api/projects/:projectId/users/:userId", query("eraseUser", (ctx) => kernel.queries.eraseUser(ctx)));
 
   router.use(errorResponder(kernel.logger));
-  return router;
+  return outer;
+}
+
+/**
+ * A wildcard mount (NestJS's `consumer.apply(mw).forRoutes("*")` becomes `app.use("/*", mw)` on
+ * NestJS 10, `app.use("/{*path}", mw)` on 11) consumes the whole path: the router then sees
+ * req.url "/" and the path in req.baseUrl, and no absolute route matches. When a mount left
+ * nothing but "/", route on the original URL instead, and put the mount's view back on the way out.
+ */
+function routeWholePath(router: Router) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const queryAt = req.url.indexOf("?");
+    const path = queryAt === -1 ? req.url : req.url.slice(0, queryAt);
+    if (req.baseUrl === "" || path !== "/") return router(req, res, next);
+    const { url, baseUrl } = req;
+    req.url = req.originalUrl;
+    req.baseUrl = "";
+    router(req, res, (err?: unknown) => {
+      req.url = url;
+      req.baseUrl = baseUrl;
+      next(err);
+    });
+  };
 }
