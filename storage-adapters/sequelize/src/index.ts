@@ -2,6 +2,7 @@ import type { CollectorPlugin } from "@m-software-engineering/heat-collector-ker
 import { SequelizeStorage, type SequelizeStorageOptions } from "./sequelize-storage";
 
 export { SequelizeStorage, type SequelizeStorageOptions };
+export type { GroupCommitOptions } from "./group-commit";
 export { SequelizeStorageError, type SequelizeStorageErrorCode } from "./errors";
 export { MIGRATIONS, runMigrations } from "./migrations";
 export type { Dialect } from "./connect";

@@ -2,6 +2,7 @@ import { DataTypes, QueryTypes, type QueryInterface, type Sequelize, type Transa
 import type { Dialect } from "./connect";
 import { columnTypes, opt, req, type ColumnTypes } from "./column-types";
 import { SequelizeStorageError } from "./errors";
+import { carryRollupOver } from "./rollup-carry-over";
 
 interface MigrationContext {
   qi: QueryInterface;
@@ -38,7 +39,7 @@ async function dropIndex(ctx: MigrationContext, table: string, name: string): Pr
  * columns, because a 2048-character unicode page is too long to be an index key (PostgreSQL
  * B-tree rows max ~2.7 kB, InnoDB keys 3072 bytes). Reads filter on page_hash AND page, so the
  * hash only narrows; `ingest_tag` (MySQL only) tells a write which event rows it inserted. The
- * SQLite adapter's rollup cursor is replaced by `heat_rollup_pending` (v2).
+ * heat rollup is stored as the SQLite adapter stores it (tiles, v4), fed by `heat_journal`.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -170,6 +171,62 @@ export const MIGRATIONS: readonly Migration[] = [
       await dropIndex(ctx, "events", "events_page");
     },
   },
+  {
+    version: 4,
+    name: "heat tiles and journal",
+    // The SQLite adapter's tile layout (heat_dims, heat_tiles, heat_periods), fed by heat_journal:
+    // one row per project and group transaction holding its new events' hour-level tiles, folded
+    // into tiles by one folder at a time. Replaces heat_rollup and heat_rollup_pending, whose
+    // counts are carried over exactly. Every step is re-runnable (MySQL DDL is not transactional).
+    async up(ctx) {
+      const { qi, types: c, transaction } = ctx;
+      const table = ctx.dialect === "mysql" ? { engine: "InnoDB", charset: "utf8mb4", transaction } : { transaction };
+      const blob = (long: boolean) => (ctx.dialect === "pg" ? "BYTEA" : long ? "LONGBLOB" : "BLOB");
+      await qi.createTable(
+        "heat_dims",
+        {
+          id: req(INTEGER, { primaryKey: true, autoIncrement: true }),
+          project_id: req(c.id),
+          page_hash: req(c.hash),
+          page: req(c.text),
+          bucket: req(c.short),
+          type: req(c.short),
+        },
+        table,
+      );
+      await ensureIndex(ctx, "heat_dims", "heat_dims_key", ["project_id", "page_hash", "bucket", "type"], true);
+      await qi.createTable(
+        "heat_periods",
+        {
+          dim: req(INTEGER, { primaryKey: true }),
+          span: req(c.short, { primaryKey: true }),
+          t: req(BIGINT, { primaryKey: true }),
+          n: req(BIGINT),
+          max_gy: req(INTEGER),
+        },
+        table,
+      );
+      await qi.createTable(
+        "heat_tiles",
+        {
+          dim: req(INTEGER, { primaryKey: true }),
+          span: req(c.short, { primaryKey: true }),
+          t: req(BIGINT, { primaryKey: true }),
+          ty: req(INTEGER, { primaryKey: true }),
+          tx: req(INTEGER, { primaryKey: true }),
+          cells: req(blob(false)),
+        },
+        table,
+      );
+      await qi.createTable(
+        "heat_journal",
+        { id: req(BIGINT, { primaryKey: true, autoIncrement: true }), project_id: req(c.id), events: req(INTEGER), body: req(blob(true)) },
+        table,
+      );
+      await ensureIndex(ctx, "heat_journal", "heat_journal_project", ["project_id"]);
+      await carryRollupOver(qi.sequelize, ctx.dialect, transaction);
+    },
+  },
 ];
 
 const LOCK_KEY = 0x4843_4d47; // "HCMG": one advisory lock id for every heat-collector migrator
@@ -183,9 +240,10 @@ async function binCollation(sequelize: Sequelize): Promise<string> {
 /**
  * Applies every migration not yet recorded in hc_migrations, under a database-wide advisory lock
  * (pg_advisory_xact_lock / GET_LOCK) so that two processes starting at once apply each step once;
- * the second waits, then finds nothing left to do.
+ * the second waits, then finds nothing left to do. `upTo` stops after that version (tests of a
+ * later step's data migration).
  */
-export async function runMigrations(sequelize: Sequelize, dialect: Dialect): Promise<number[]> {
+export async function runMigrations(sequelize: Sequelize, dialect: Dialect, options: { upTo?: number } = {}): Promise<number[]> {
   const types = columnTypes(dialect, dialect === "mysql" ? await binCollation(sequelize) : "");
   const applied: number[] = [];
   await sequelize.transaction(async (transaction) => {
@@ -209,7 +267,7 @@ export async function runMigrations(sequelize: Sequelize, dialect: Dialect): Pro
       );
       const done = new Set(((await q("SELECT version FROM hc_migrations")) as Array<{ version: number }>).map((r) => Number(r.version)));
       for (const m of MIGRATIONS) {
-        if (done.has(m.version)) continue;
+        if (done.has(m.version) || m.version > (options.upTo ?? Infinity)) continue;
         await m.up({ qi, dialect, types, transaction });
         await sequelize.query("INSERT INTO hc_migrations (version, name, applied_at) VALUES ($1, $2, $3)", {
           bind: [m.version, m.name, Date.now()],

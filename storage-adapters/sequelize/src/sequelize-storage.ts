@@ -1,4 +1,4 @@
-import { QueryTypes, Transaction, type Sequelize } from "sequelize";
+import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
 import {
   periodIndex,
   ROLLUP_SPANS,
@@ -18,25 +18,30 @@ import {
   type WriteBatch,
   type WriteResult,
 } from "@m-software-engineering/heat-collector-kernel";
-import { connect, type ConnectOptions, type Dialect } from "./connect";
 import { SequelizeStorageError } from "./errors";
-import { FOLD_CHUNK, foldOnce } from "./fold";
+import { connect, type ConnectOptions, type Dialect } from "./connect";
+import { FoldScheduler } from "./fold-scheduler";
+import { GroupCommit, type GroupCommitOptions } from "./group-commit";
+import { commitGroup, type InsertedRows } from "./group-writer";
+import { FOLD_ROWS, foldJournal, withFoldLock } from "./heat-fold";
+import { rollupCells, rollupSummary } from "./heat-reads";
 import { runMigrations } from "./migrations";
+import { withConnection, type RawConnection } from "./raw-connection";
 import { num, toEvent, toProject, toSecret, toSession, type Row } from "./rows";
-import { Binds, eventWhere, pageClause, rollupWhere } from "./sql";
-import { writeInTransaction } from "./writes";
+import { Binds, eventWhere, pageClause } from "./sql";
 
 export type SequelizeStorageOptions = ConnectOptions & {
-  /** Times a batch is retried after a deadlock or serialization failure (all or nothing). Default 4. */
+  /** Times a group is retried after a deadlock or serialization failure (all or nothing). Default 4. */
   deadlockRetries?: number;
-  /** How often pending rollup deltas are folded into heat_rollup (ms). Default 250. */
-  rollupIntervalMs?: number;
+  /** Group commit bounds (concurrent group transactions, batches and events per group). */
+  groupCommit?: GroupCommitOptions;
+  /** Age of the oldest unfolded heat journal row, and quiet time after the last write, that trigger a fold (ms). Default 1000. */
+  foldAfterMs?: number;
   /** Receives background fold failures (reads stay exact; the next fold retries). Default console.warn. */
   onBackgroundError?: (err: unknown) => void;
 };
 
 const SCAN_PAGE = 2000;
-const COMMITTED = { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED };
 const int = (v: number) => Math.max(0, Math.floor(v));
 
 /** The driver's message when Sequelize wraps it (its own message can be empty). */
@@ -45,20 +50,15 @@ function describe(err: unknown): string {
   return [e?.parent?.code, e?.parent?.message ?? e?.message].filter(Boolean).join(" ") || String(err);
 }
 
-/** Deadlock (PG 40P01, MySQL 1213), serialization failure (40001) or lock wait timeout (1205). */
-function isRetryable(err: unknown): boolean {
-  const parent = (err as { parent?: { code?: unknown; errno?: unknown } } | null)?.parent;
-  return parent?.code === "40P01" || parent?.code === "40001" || parent?.errno === 1213 || parent?.errno === 1205;
-}
-
 /**
- * PostgreSQL and MySQL/MariaDB storage on Sequelize 6. Each ingest batch is one transaction:
- * bulk, idempotent event insert, session upsert, and exactly rollupFor(new events) appended to
- * heat_rollup_pending. A timer folds pending deltas into heat_rollup; rollup reads add both, so
- * they count every committed event once whether folded or not. Folding outside the ingest
- * transaction keeps concurrent batches from queueing on hot rollup rows (measured: writers spent
- * most of their time waiting on them). Reads aggregate in the database; raw SQL because the
- * upserts and the grid division differ per dialect.
+ * PostgreSQL and MySQL/MariaDB storage on Sequelize 6. Writes go through group commit
+ * (group-commit.ts, group-writer.ts): the batches queued while a group transaction commits form the
+ * next one, with one statement per table for all of them, on a raw driver connection from
+ * Sequelize's pool. Each group appends its new events' heat samples to heat_journal (one row per
+ * project, in the same transaction); a fold (heat-fold.ts), one folder at a time across processes,
+ * moves journal rows into tiles (heat_tiles, heat_periods), driven by writes (fold-scheduler.ts).
+ * Rollup reads add the unfolded journal in the same statement, so they count every committed
+ * event once. Other reads and admin writes use Sequelize with raw SQL.
  */
 export class SequelizeStorage implements StorageAdapter {
   readonly name: string;
@@ -66,7 +66,11 @@ export class SequelizeStorage implements StorageAdapter {
   readonly sequelize: Sequelize;
   private readonly retries: number;
   private closed = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly groups: GroupCommit<WriteBatch, WriteResult>;
+  private readonly folds: FoldScheduler;
+  /** heat_dims ids by dimension key (dimensions are never deleted). */
+  private readonly dims = new Map<string, number>();
+  private insertedRows: Promise<InsertedRows> | undefined;
   private folding: Promise<number> | undefined;
 
   constructor(options: SequelizeStorageOptions) {
@@ -74,10 +78,11 @@ export class SequelizeStorage implements StorageAdapter {
     this.dialect = options.dialect;
     this.name = `sequelize-${options.dialect}`;
     this.retries = options.deadlockRetries ?? 4;
-    this.options = options;
+    this.groups = new GroupCommit((group) => this.commit(group), options.groupCommit);
+    const report =
+      options.onBackgroundError ?? ((err: unknown) => console.warn(`heat-collector (${this.name}): heat rollup fold failed, will retry: ${describe(err)}`));
+    this.folds = new FoldScheduler(async () => (await this.foldChunks(false)) !== undefined, options.foldAfterMs ?? 1000, report);
   }
-
-  private readonly options: SequelizeStorageOptions;
 
   private select(sql: string, bind: unknown[], transaction?: Transaction): Promise<Row[]> {
     return this.sequelize.query<Row>(sql, { bind, type: QueryTypes.SELECT, ...(transaction && { transaction }) });
@@ -89,34 +94,75 @@ export class SequelizeStorage implements StorageAdapter {
     return num(n ?? 0);
   }
 
-  private get div(): string {
-    return this.dialect === "pg" ? "/" : "DIV";
+  private connection<T>(fn: (c: RawConnection) => Promise<T>): Promise<T> {
+    return withConnection(this.sequelize, this.dialect, fn);
   }
 
+  /** Migrates, then folds once in the background: a crashed instance may have left journal rows. */
   async migrate(): Promise<void> {
     await runMigrations(this.sequelize, this.dialect);
-    this.startFolding();
+    this.folds.start();
   }
 
-  /** Started by migrate() or, with autoMigrate off, by the first write. */
-  private startFolding(): void {
-    if (this.timer || this.closed) return;
-    const report = this.options.onBackgroundError ?? ((err: unknown) => console.warn(`heat-collector (${this.name}): rollup fold failed, will retry: ${describe(err)}`));
-    this.timer = setInterval(() => this.foldRollup().catch(report), this.options.rollupIntervalMs ?? 250);
-    this.timer.unref();
+  /** How the server tells a write which event rows it inserted: RETURNING on PostgreSQL and
+   * MariaDB ≥ 10.5, a tag read back on MySQL. Asked once. */
+  private howInserted(): Promise<InsertedRows> {
+    this.insertedRows ??= (async (): Promise<InsertedRows> => {
+      if (this.dialect === "pg") return "returning";
+      const [r] = await this.select("SELECT VERSION() AS v", []);
+      const m = /^(\d+)\.(\d+).*mariadb/i.exec(String(r?.v ?? ""));
+      return m && (Number(m[1]) > 10 || (Number(m[1]) === 10 && Number(m[2]) >= 5)) ? "tag-returning" : "tag-read-back";
+    })().catch((err: unknown) => {
+      this.insertedRows = undefined;
+      throw err;
+    });
+    return this.insertedRows;
   }
 
-  /** Folds every committed pending rollup delta into heat_rollup; returns how many were folded.
-   * Never needed for correct reads (they add pending deltas); it keeps the pending table small. */
+  private async commit(group: readonly WriteBatch[]): Promise<ReadonlyArray<WriteResult | Error>> {
+    const how = await this.howInserted();
+    const results = await this.connection((c) => commitGroup(c, this.dialect, how, this.retries, group));
+    if (results.some((r) => !(r instanceof Error) && r.inserted > 0)) this.folds.committed();
+    return results;
+  }
+
+  async writeBatch(batch: WriteBatch): Promise<WriteResult> {
+    try {
+      return await this.groups.submit(batch);
+    } catch (err) {
+      if (err instanceof SequelizeStorageError) throw err;
+      // Pool exhausted (acquire timeout) or the server unreachable: the batch was not written.
+      throw new SequelizeStorageError("write_failed", `The batch was not written: ${describe(err)}`, { cause: err });
+    }
+  }
+
+  /**
+   * Folds journal chunks until one comes back short. With `wait`, waits for the fold lock (another
+   * instance folding); without, answers undefined at once if it is taken. Answers events folded.
+   */
+  private async foldChunks(wait: boolean): Promise<number | undefined> {
+    let total = 0;
+    for (;;) {
+      let done: { value: { rows: number; events: number } } | undefined;
+      try {
+        done = await this.connection((c) => withFoldLock(c, this.dialect, wait, () => foldJournal(c, this.dialect, this.dims)));
+      } catch (err) {
+        this.dims.clear(); // ids of dimensions created by the rolled-back fold are gone
+        throw err;
+      }
+      if (!done) return total > 0 ? total : undefined;
+      total += done.value.events;
+      if (done.value.rows < FOLD_ROWS || this.closed) return total;
+    }
+  }
+
+  /** Folds every heat journal row committed so far into tiles (waiting for another instance's
+   * fold if one runs); answers the events folded. Reads never need it: they add the journal. */
   foldRollup(): Promise<number> {
     this.folding ??= (async () => {
-      let total = 0;
       try {
-        for (let n = FOLD_CHUNK; n === FOLD_CHUNK && !this.closed; ) {
-          n = await this.withRetry(() => foldOnce(this.sequelize, this.dialect));
-          total += n;
-        }
-        return total;
+        await this.folds.idle();
+        return (await this.foldChunks(true)) ?? 0;
       } finally {
         this.folding = undefined;
       }
@@ -124,53 +170,18 @@ export class SequelizeStorage implements StorageAdapter {
     return this.folding;
   }
 
-  private async withRetry<T>(fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (attempt >= this.retries || !isRetryable(err)) throw err;
-      }
-    }
+  /** Events whose heat samples wait in the journal, not yet folded into tiles. */
+  async rollupBacklog(): Promise<number> {
+    const [r] = await this.select("SELECT COALESCE(SUM(events), 0) AS n FROM heat_journal", []);
+    return num(r?.n ?? 0);
   }
 
-  async writeBatch(batch: WriteBatch): Promise<WriteResult> {
-    // READ COMMITTED (PostgreSQL's default) on MySQL too: no gap locks between concurrent batches;
-    // idempotency rests on the unique key, which locks the same way at every level.
-    this.startFolding();
-    try {
-      return await this.withRetry(() => this.sequelize.transaction(COMMITTED, (t) => writeInTransaction(this.sequelize, this.dialect, t, batch)));
-    } catch (err) {
-      // Sequelize's error stack hides the driver's message; keep it for the operator's log.
-      throw new SequelizeStorageError("write_failed", `The batch was rolled back: ${describe(err)}`, { cause: err });
-    }
+  rollupSummary(filter: RollupFilter): Promise<RollupSummaryRow[]> {
+    return rollupSummary((sql, bind) => this.select(sql, bind), filter);
   }
 
-  /** heat_rollup plus the deltas not folded yet, filtered alike: one statement, so one snapshot. */
-  private rollupRows(b: Binds, filter: RollupFilter, cols: string, extra = ""): string {
-    const from = (table: string) => `SELECT ${cols} FROM ${table} WHERE ${rollupWhere(b, filter)}${extra}`;
-    return `(${from("heat_rollup")} UNION ALL ${from("heat_rollup_pending")}) r`;
-  }
-
-  async rollupSummary(filter: RollupFilter): Promise<RollupSummaryRow[]> {
-    const b = new Binds();
-    const rows = await this.select(
-      `SELECT bucket, type, SUM(n) AS n, MAX(gy) AS max_gy FROM ${this.rollupRows(b, filter, "bucket, type, gy, n")} GROUP BY bucket, type ORDER BY bucket, type`,
-      b.values,
-    );
-    return rows.map((r) => ({ bucket: String(r.bucket), type: String(r.type) as EventType, n: num(r.n), maxGy: num(r.max_gy) }));
-  }
-
-  async rollupCells(filter: RollupFilter & { bucket: string; cellFactor: number }): Promise<RollupCellRow[]> {
-    const b = new Binds();
-    const k = Math.max(1, Math.floor(filter.cellFactor));
-    const bucket = b.add(filter.bucket);
-    const rows = await this.select(
-      `SELECT type, CASE WHEN type = 'scroll' THEN 0 ELSE gx ${this.div} ${k} END AS cx, CASE WHEN type = 'scroll' THEN gy ELSE gy ${this.div} ${k} END AS cy, SUM(n) AS n
-       FROM ${this.rollupRows(b, filter, "type, gx, gy, n", ` AND bucket = ${bucket}`)} GROUP BY type, cx, cy`,
-      b.values,
-    );
-    return rows.map((r) => ({ type: String(r.type) as EventType, cx: num(r.cx), cy: num(r.cy), n: num(r.n) }));
+  rollupCells(filter: RollupFilter & { bucket: string; cellFactor: number }): Promise<RollupCellRow[]> {
+    return rollupCells((sql, bind) => this.select(sql, bind), filter);
   }
 
   async *scanEvents(filter: EventFilter): AsyncIterable<StoredEvent> {
@@ -270,25 +281,33 @@ export class SequelizeStorage implements StorageAdapter {
     }));
   }
 
+  /**
+   * Folds the journal first, then deletes, holding the fold lock so that no fold rewrites a tile
+   * this deletes: periods that ended before the cut-off, events and sessions older than it.
+   */
   async purgeBefore(beforeTs: number): Promise<{ events: number; sessions: number }> {
-    return this.sequelize.transaction(async (t) => {
-      for (const table of ["heat_rollup", "heat_rollup_pending"]) {
-        // A period goes once it has ended before the cut-off: index below the cut-off's own period.
-        const where = ROLLUP_SPANS.map((_, i) => `(span = $${2 * i + 1} AND t < $${2 * i + 2})`).join(" OR ");
-        await this.affected(`DELETE FROM ${table} WHERE ${where}`, ROLLUP_SPANS.flatMap((span) => [span, periodIndex(span, beforeTs)]), t);
-      }
-      return {
-        events: await this.affected("DELETE FROM events WHERE ts < $1", [beforeTs], t),
-        sessions: await this.affected("DELETE FROM sessions WHERE last_seen_at < $1", [beforeTs], t),
-      };
-    });
+    await this.foldRollup();
+    const b = new Binds();
+    const old = ROLLUP_SPANS.map((span) => `(span = ${b.add(span)} AND t < ${b.add(periodIndex(span, beforeTs))})`).join(" OR ");
+    const sql = (text: string) => (this.dialect === "pg" ? text : text.replace(/\$\d+/g, "?"));
+    const done = await this.connection((c) =>
+      withFoldLock(c, this.dialect, true, async () => {
+        for (const table of ["heat_tiles", "heat_periods"]) await c.run(sql(`DELETE FROM ${table} WHERE ${old}`), b.values);
+        return {
+          events: await c.run(sql("DELETE FROM events WHERE ts < $1"), [beforeTs]),
+          sessions: await c.run(sql("DELETE FROM sessions WHERE last_seen_at < $1"), [beforeTs]),
+        };
+      }),
+    );
+    if (!done) throw new SequelizeStorageError("write_failed", "Timed out waiting for the heat rollup fold lock.");
+    return done.value;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    await this.groups.settled();
+    await this.folds.stop();
     await this.folding?.catch(() => undefined);
     await this.sequelize.close();
   }

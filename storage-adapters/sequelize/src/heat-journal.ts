@@ -1,0 +1,153 @@
+import { forEachSample, HOUR_MS, type EventType, type StoredEvent } from "@m-software-engineering/heat-collector-kernel";
+import { cellIndex, encodeTile, putVarint, TILE_CELLS, tileKey, tileX, tileY, varint } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-codec";
+
+/**
+ * A heat journal entry: the samples of one group transaction's new events in one project, as
+ * hour-level tiles per dimension (page, bucket, type). One row per project and group instead of a
+ * row per cell and span; the fold derives days and months from the hour.
+ *
+ * Encoding (all integers unsigned LEB128, strings as byte length + UTF-8):
+ *   dims: count, then per dim page, bucket, type
+ *   records: count, then per (dim, hour) the dim's index, zigzag(hour), n, max gy, tile count,
+ *   and per tile ty, tx, byte length and the tile's cells in the tile codec's encoding.
+ */
+export interface JournalRecord {
+  page: string;
+  bucket: string;
+  type: EventType;
+  /** Epoch hour (periodIndex("h", ts)). */
+  hour: number;
+  /** Samples counted. */
+  n: number;
+  maxGy: number;
+  tiles: Array<readonly [ty: number, tx: number, cells: Buffer]>;
+}
+
+interface OpenHour {
+  dim: number;
+  hour: number;
+  n: number;
+  maxGy: number;
+  tiles: Map<number, Uint32Array>;
+}
+
+/** Zigzag, so that hours before 1970 stay small unsigned varints (arithmetic: hours exceed 2^31). */
+const zigzag = (v: number): number => (v >= 0 ? 2 * v : -2 * v - 1);
+const unzigzag = (v: number): number => (v % 2 === 0 ? v / 2 : -(v + 1) / 2);
+
+/** Collects one project's new events and encodes them as a journal body. */
+export class JournalBuilder {
+  private readonly dims = new Map<string, number>();
+  private readonly dimList: Array<[string, string, string]> = [];
+  private readonly hours = new Map<string, OpenHour>();
+  /** Events added (the backlog measure of a journal row). */
+  events = 0;
+
+  add(e: StoredEvent): void {
+    const dimKey = `${e.page}\u0000${e.bucket}\u0000${e.type}`;
+    let dim = this.dims.get(dimKey);
+    if (dim === undefined) {
+      dim = this.dimList.push([e.page, e.bucket, e.type]) - 1;
+      this.dims.set(dimKey, dim);
+    }
+    const hour = Math.floor(e.ts / HOUR_MS);
+    const key = `${dim}:${hour}`;
+    let open = this.hours.get(key);
+    if (!open) {
+      open = { dim, hour, n: 0, maxGy: 0, tiles: new Map() };
+      this.hours.set(key, open);
+    }
+    const into = open;
+    forEachSample(e, (gx, gy) => {
+      const tk = tileKey(gx, gy);
+      let tile = into.tiles.get(tk);
+      if (!tile) into.tiles.set(tk, (tile = new Uint32Array(TILE_CELLS)));
+      tile[cellIndex(gx, gy)]!++;
+      into.n++;
+      if (gy > into.maxGy) into.maxGy = gy;
+    });
+    this.events++;
+  }
+
+  encode(): Buffer {
+    const parts: Buffer[] = [];
+    const head = new Writer();
+    head.uint(this.dimList.length);
+    for (const [page, bucket, type] of this.dimList) head.str(page).str(bucket).str(type);
+    head.uint(this.hours.size);
+    parts.push(head.done());
+    for (const h of this.hours.values()) {
+      const w = new Writer();
+      w.uint(h.dim).uint(zigzag(h.hour)).uint(h.n).uint(h.maxGy).uint(h.tiles.size);
+      parts.push(w.done());
+      for (const [tk, counts] of h.tiles) {
+        const cells = encodeTile(counts);
+        parts.push(new Writer().uint(tileY(tk)).uint(tileX(tk)).uint(cells.length).done(), cells);
+      }
+    }
+    return Buffer.concat(parts);
+  }
+}
+
+/** Small varint writer over a growing buffer. */
+class Writer {
+  private buf = Buffer.allocUnsafe(64);
+  private at = 0;
+  private room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
+    this.buf.copy(next, 0, 0, this.at);
+    this.buf = next;
+  }
+  uint(n: number): this {
+    this.room(10);
+    this.at = putVarint(this.buf, this.at, n);
+    return this;
+  }
+  str(s: string): this {
+    const len = Buffer.byteLength(s, "utf8");
+    this.uint(len);
+    this.room(len);
+    this.at += this.buf.write(s, this.at, "utf8");
+    return this;
+  }
+  done(): Buffer {
+    return this.buf.subarray(0, this.at);
+  }
+}
+
+/** The records of a journal body, in the order they were encoded. */
+export function decodeJournal(body: Uint8Array): JournalRecord[] {
+  const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  let at = 0;
+  const uint = (): number => {
+    const [v, next] = varint(buf, at);
+    at = next;
+    return v;
+  };
+  const str = (): string => {
+    const len = uint();
+    const s = buf.toString("utf8", at, at + len);
+    at += len;
+    return s;
+  };
+  const dims: Array<[string, string, EventType]> = [];
+  for (let i = uint(); i > 0; i--) dims.push([str(), str(), str() as EventType]);
+  const records: JournalRecord[] = [];
+  for (let r = uint(); r > 0; r--) {
+    const [page, bucket, type] = dims[uint()]!;
+    const hour = unzigzag(uint());
+    const n = uint();
+    const maxGy = uint();
+    const tiles: JournalRecord["tiles"] = [];
+    for (let t = uint(); t > 0; t--) {
+      const ty = uint();
+      const tx = uint();
+      const len = uint();
+      tiles.push([ty, tx, buf.subarray(at, at + len)]);
+      at += len;
+    }
+    records.push({ page, bucket, type, hour, n, maxGy, tiles });
+  }
+  return records;
+}

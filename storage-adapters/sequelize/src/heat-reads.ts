@@ -1,0 +1,81 @@
+import { HOUR_MS, periodIndex, type EventType, type RollupCellRow, type RollupFilter, type RollupSummaryRow } from "@m-software-engineering/heat-collector-kernel";
+import { sumTileCells, type TileRow } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-sum";
+import { decodeJournal, type JournalRecord } from "./heat-journal";
+import { num, type Row } from "./rows";
+import { Binds, rollupWhere } from "./sql";
+
+/** Runs one statement and answers its rows. */
+export type Select = (sql: string, bind: unknown[]) => Promise<Row[]>;
+
+/** The unfolded journal rows of the project, as the last branch of a UNION ALL: read in the same
+ * statement as the folded rows, so a fold committing in between can neither hide nor double them. */
+const journalBranch = (b: Binds, projectId: string, leading: number): string =>
+  `SELECT ${Array.from({ length: leading }, () => "NULL").join(", ")}, body FROM heat_journal WHERE project_id = ${b.add(projectId)}`;
+
+/** The journal records (from the statement's journal rows) that the filter reads. */
+function journalRecords(rows: readonly Row[], f: RollupFilter, bucket?: string): JournalRecord[] {
+  const out: JournalRecord[] = [];
+  for (const row of rows) {
+    if (row.body === null || row.body === undefined) continue;
+    for (const rec of decodeJournal(row.body as Buffer)) {
+      if (f.page !== undefined && rec.page !== f.page) continue;
+      if (bucket !== undefined && rec.bucket !== bucket) continue;
+      if (!f.types.includes(rec.type)) continue;
+      const start = rec.hour * HOUR_MS;
+      if (f.ranges.some((r) => { const t = periodIndex(r.span, start); return t >= r.from && t <= r.to; })) out.push(rec);
+    }
+  }
+  return out;
+}
+
+/** Per (bucket, type): samples and deepest row, from heat_periods plus the unfolded journal. */
+export async function rollupSummary(select: Select, f: RollupFilter): Promise<RollupSummaryRow[]> {
+  const b = new Binds();
+  const rows = await select(
+    `SELECT bucket, type, SUM(n) AS n, MAX(max_gy) AS max_gy, NULL AS body FROM heat_periods JOIN heat_dims ON heat_dims.id = heat_periods.dim
+     WHERE ${rollupWhere(b, f)} GROUP BY bucket, type
+     UNION ALL ${journalBranch(b, f.projectId, 4)}`,
+    b.values,
+  );
+  const out = new Map<string, RollupSummaryRow>();
+  const add = (bucket: string, type: EventType, n: number, maxGy: number) => {
+    const key = `${bucket}\u0000${type}`;
+    const hit = out.get(key);
+    if (hit) {
+      hit.n += n;
+      hit.maxGy = Math.max(hit.maxGy, maxGy);
+    } else out.set(key, { bucket, type, n, maxGy });
+  };
+  for (const r of rows) if (r.body === null || r.body === undefined) add(String(r.bucket), String(r.type) as EventType, num(r.n), num(r.max_gy));
+  for (const rec of journalRecords(rows, f)) add(rec.bucket, rec.type, rec.n, rec.maxGy);
+  return [...out.values()].sort((x, y) => (x.bucket < y.bucket ? -1 : x.bucket > y.bucket ? 1 : x.type < y.type ? -1 : x.type > y.type ? 1 : 0));
+}
+
+/**
+ * Cell counts of one bucket grouped into cells of `cellFactor` × 8 px (scroll: by percent), summed
+ * from the tiles in range plus the unfolded journal's: the cost follows tiles, not events.
+ */
+export async function rollupCells(select: Select, f: RollupFilter & { bucket: string; cellFactor: number }): Promise<RollupCellRow[]> {
+  const b = new Binds();
+  const rows = await select(
+    `SELECT type, ty, tx, cells, NULL AS body FROM heat_tiles JOIN heat_dims ON heat_dims.id = heat_tiles.dim
+     WHERE ${rollupWhere(b, f)} AND bucket = ${b.add(f.bucket)}
+     UNION ALL ${journalBranch(b, f.projectId, 4)}`,
+    b.values,
+  );
+  const byType = new Map<EventType, TileRow[]>();
+  const tilesOf = (type: EventType): TileRow[] => {
+    let list = byType.get(type);
+    if (!list) byType.set(type, (list = []));
+    return list;
+  };
+  for (const r of rows) if (r.cells !== null && r.cells !== undefined) tilesOf(String(r.type) as EventType).push([num(r.ty), num(r.tx), r.cells as Buffer]);
+  for (const rec of journalRecords(rows, f, f.bucket)) tilesOf(rec.type).push(...rec.tiles);
+  const out: RollupCellRow[] = [];
+  for (const [type, tiles] of byType) {
+    // Scroll samples are (0, percent): their cells are never grouped.
+    const k = type === "scroll" ? 1 : Math.max(1, Math.floor(f.cellFactor));
+    await sumTileCells(tiles, k, (cx, cy, n) => out.push({ type, cx, cy, n }));
+  }
+  return out;
+}
