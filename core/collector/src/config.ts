@@ -47,6 +47,15 @@ interface CommonConfig {
   queryAuth?: QueryAuthOptions | false;
   /** Delete events older than `days` (at start, then hourly). Default: keep everything. */
   retention?: RetentionOptions;
+  /** Bounds on waiting, for outages and shutdown (see README "Running in production"). */
+  timeouts?: {
+    /** One storage call on the request path; past it the answer is 503 storage_unavailable. Default 10 000 ms. */
+    storageMs?: number;
+    /** The storage read of GET /readyz. Default 2 000 ms. */
+    readyMs?: number;
+    /** close() waiting for requests in flight before closing the storage anyway. Default 15 000 ms. */
+    drainMs?: number;
+  };
 }
 
 /** The seed README's CollectorConfig, plus plugins, projects and a storage adapter instance. */

@@ -18,7 +18,11 @@ export interface Collector {
   kernel: Kernel;
   /** Register projects, issue and revoke keys and read tokens. */
   projects: ProjectRegistry;
-  /** Stops timers and closes the database. */
+  /**
+   * Graceful shutdown: new requests get 503 shutting_down (Retry-After, Connection: close), requests in
+   * flight finish (at most `timeouts.drainMs`), then timers stop and the database pools and threads close.
+   * Idempotent. Close your HTTP server too (server.close()); see README "Running in production".
+   */
   close(): Promise<void>;
 }
 
@@ -87,6 +91,9 @@ export async function createCollector(config: CollectorConfig): Promise<Collecto
     autoMigrate: config.autoMigrate ?? true,
     ...(config.ingestion?.maxBodyBytes !== undefined && { maxBodyBytes: config.ingestion.maxBodyBytes }),
     ...(config.ingestion?.maxEventsPerBatch !== undefined && { limits: { maxEventsPerBatch: config.ingestion.maxEventsPerBatch } }),
+    ...(config.timeouts?.storageMs !== undefined && { storageTimeoutMs: config.timeouts.storageMs }),
+    ...(config.timeouts?.readyMs !== undefined && { readyTimeoutMs: config.timeouts.readyMs }),
+    ...(config.timeouts?.drainMs !== undefined && { drainTimeoutMs: config.timeouts.drainMs }),
   });
   try {
     for (const plugin of [...defaultPlugins(config), ...(config.plugins ?? [])]) kernel.use(plugin);

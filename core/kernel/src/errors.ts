@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   not_found: { status: 404, error: "not found" },
   internal_error: { status: 500, error: "internal error" },
   storage_unavailable: { status: 503, error: "storage unavailable" },
+  shutting_down: { status: 503, error: "shutting down" },
 } as const satisfies Record<string, { status: number; error: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -9,6 +9,7 @@ import type { Router } from "express";
 import type { CollectorError } from "./errors";
 import type { IngestPayload } from "./events";
 import type { Identity, IngestContext, IngestOutcome, QueryContext, QueryPrincipal, QueryResult } from "./context";
+import type { StorageCallReport } from "./lifecycle/storage-guard";
 
 /**
  * Every hook of the kernel, declared once. A plugin taps these by name in its `apply(kernel)`.
@@ -37,7 +38,11 @@ export function createHooks() {
     routes: new SyncHook<[Router]>(["router"]),
     /** Once, after the storage is migrated and before the router serves. */
     startup: new AsyncSeriesHook<[]>([]),
-    /** Once, from collector.close(): release timers, connections. */
+    /** After every storage call on the request path (batch writes, key lookups, readiness probes): its
+     * duration and whether it failed or timed out. Observers only, synchronous. Tapped by: prometheus. */
+    storageCall: new SyncHook<[StorageCallReport]>(["call"]),
+    /** Once, from collector.close(), after in-flight requests finished and before the storage closes:
+     * release timers, connections. */
     shutdown: new AsyncParallelHook<[]>([]),
   });
 }

@@ -1,7 +1,7 @@
 import type { Router } from "express";
 import { CollectorError, isCollectorError } from "./errors";
 import { createHooks, type KernelHooks } from "./hooks";
-import type { CollectorPlugin } from "./plugin";
+import { assertKernelSupported, assertRequirementsMet, type CollectorPlugin } from "./plugin";
 import type { StorageAdapter } from "./storage/adapter";
 import type { IngestContext, QueryContext, QueryResult, RequestContext } from "./context";
 import { createLogger, type Logger, type LogLevel } from "./logger";
@@ -15,6 +15,9 @@ import { toWriteBatch } from "./ingest/to-records";
 import { createJsonBodyReader } from "./http/body";
 import { renderRouter } from "./http/router";
 import { Queries } from "./query/queries";
+import { InFlight } from "./lifecycle/in-flight";
+import { StorageGuard } from "./lifecycle/storage-guard";
+import { ReadinessProbe } from "./lifecycle/readiness";
 
 export interface KernelOptions {
   logger?: Logger;
@@ -24,6 +27,12 @@ export interface KernelOptions {
   /** Largest accepted ingest body, with or without Content-Length. Default 1 MB. */
   maxBodyBytes?: number;
   limits?: Partial<PayloadLimits>;
+  /** Longest wait for one storage call on the request path before answering 503 storage_unavailable. Default 10 s. */
+  storageTimeoutMs?: number;
+  /** Longest wait for the storage in GET /readyz. Default 2 s. */
+  readyTimeoutMs?: number;
+  /** Longest wait in close() for requests and storage calls in flight before closing the storage anyway. Default 15 s. */
+  drainTimeoutMs?: number;
 }
 
 /** The reply to an accepted POST /ingest. */
@@ -50,6 +59,11 @@ export interface IngestReply {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1_000_000;
+export const DEFAULT_STORAGE_TIMEOUT_MS = 10_000;
+export const DEFAULT_READY_TIMEOUT_MS = 2_000;
+export const DEFAULT_DRAIN_TIMEOUT_MS = 15_000;
+/** Seconds a client is asked to wait after `shutting_down`: another instance can take the retry at once. */
+const CLOSING_RETRY_AFTER_SEC = 1;
 /** Rejections listed in a reply; `rejected` counts them all. */
 export const REPLY_REJECTIONS = 10;
 
@@ -65,13 +79,19 @@ export class Kernel {
   readonly queries: Queries;
   readonly limits: PayloadLimits;
   readonly maxBodyBytes: number;
+  /** Requests being answered and storage calls still running; close() waits for them. */
+  readonly inFlight = new InFlight();
+  readonly storageGuard: StorageGuard;
 
   private storageAdapter: StorageAdapter | undefined;
   private readonly pluginNames = new Set<string>();
+  private readonly applied: CollectorPlugin[] = [];
   private readonly checkBatch: ReturnType<typeof createBatchChecker>;
   private readonly readBody: ReturnType<typeof createJsonBodyReader>;
   private renderedRouter: Router | undefined;
-  private state: "new" | "started" | "closed" = "new";
+  private state: "new" | "started" | "closing" | "closed" = "new";
+  private closing: Promise<void> | undefined;
+  private readonly readiness: ReadinessProbe;
 
   constructor(private readonly options: KernelOptions = {}) {
     this.logger = options.logger ?? createLogger(options.logLevel);
@@ -79,7 +99,14 @@ export class Kernel {
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.checkBatch = createBatchChecker(this.limits);
     this.readBody = createJsonBodyReader(this.maxBodyBytes);
-    this.projects = new ProjectRegistry(() => this.storage);
+    this.storageGuard = new StorageGuard({
+      timeoutMs: options.storageTimeoutMs ?? DEFAULT_STORAGE_TIMEOUT_MS,
+      logger: this.logger,
+      inFlight: this.inFlight,
+      report: (call) => this.hooks.storageCall.call(call),
+    });
+    this.readiness = new ReadinessProbe(() => this.storage, this.storageGuard, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+    this.projects = new ProjectRegistry(() => this.storage, this.storageGuard);
     this.queries = new Queries(() => this.storage, this.metrics);
   }
 
@@ -87,7 +114,9 @@ export class Kernel {
   use(plugin: CollectorPlugin): this {
     if (this.state !== "new") throw new Error(`plugin "${plugin.name}" applied after start()`);
     if (this.pluginNames.has(plugin.name)) throw new Error(`plugin "${plugin.name}" is already applied`);
+    assertKernelSupported(plugin);
     this.pluginNames.add(plugin.name);
+    this.applied.push(plugin);
     plugin.apply(this);
     return this;
   }
@@ -113,6 +142,7 @@ export class Kernel {
   async start(): Promise<void> {
     if (this.state !== "new") throw new Error("kernel already started");
     if (!this.hooks.authenticate.isUsed()) throw new Error("no authentication strategy: apply an auth plugin");
+    assertRequirementsMet(this.applied);
     const storage = this.storage;
     if (this.options.autoMigrate ?? true) await storage.migrate();
     await this.hooks.startup.promise();
@@ -128,9 +158,17 @@ export class Kernel {
 
   /** The ingest pipeline: beforeAuth → authenticate → read body → validate → sanitize →
    * onBeforeInsert → (re-validate) → storage.writeBatch → afterInsert. */
-  async ingest(base: RequestContext): Promise<IngestReply> {
-    const ctx: IngestContext = { ...base };
+  ingest(base: RequestContext): Promise<IngestReply> {
     this.metrics.ingestRequests++;
+    const refused = this.refuseWhenClosing();
+    if (refused) {
+      this.metrics.reject(refused.code);
+      return Promise.reject(refused);
+    }
+    return this.inFlight.track(this.runIngest({ ...base }));
+  }
+
+  private async runIngest(ctx: IngestContext): Promise<IngestReply> {
     try {
       const refused = await this.hooks.beforeAuth.promise(ctx);
       if (refused) throw refused;
@@ -151,12 +189,7 @@ export class Kernel {
 
       const batch = toWriteBatch(identity.projectId, payload, identity.userId);
       let result = { inserted: 0, duplicates: 0 };
-      try {
-        if (batch.events.length > 0) result = await this.storage.writeBatch(batch);
-      } catch (err) {
-        this.logger.error("writeBatch failed", { requestId: ctx.requestId, error: err instanceof Error ? err.stack : String(err) });
-        throw new CollectorError("storage_unavailable", "The batch could not be stored; nothing was kept. Retry later.");
-      }
+      if (batch.events.length > 0) result = await this.storageGuard.run("write", () => this.storage.writeBatch(batch));
       this.metrics.eventsStored += result.inserted;
       this.metrics.eventsDuplicate += result.duplicates;
       this.metrics.eventsDropped += dropped;
@@ -228,8 +261,14 @@ export class Kernel {
   }
 
   /** The query pipeline: authorizeQuery → run → afterQuery. With no authorizeQuery tap, reads are open. */
-  async query(ctx: QueryContext, run: (ctx: QueryContext) => Promise<QueryResult>): Promise<QueryResult> {
+  query(ctx: QueryContext, run: (ctx: QueryContext) => Promise<QueryResult>): Promise<QueryResult> {
     this.metrics.queries++;
+    const refused = this.refuseWhenClosing();
+    if (refused) return Promise.reject(refused);
+    return this.inFlight.track(this.runQuery(ctx, run));
+  }
+
+  private async runQuery(ctx: QueryContext, run: (ctx: QueryContext) => Promise<QueryResult>): Promise<QueryResult> {
     if (this.hooks.authorizeQuery.isUsed()) {
       const principal = await this.hooks.authorizeQuery.promise(ctx);
       if (isCollectorError(principal)) throw principal;
@@ -241,14 +280,43 @@ export class Kernel {
     return this.hooks.afterQuery.promise(await run(ctx), ctx);
   }
 
-  /** Runs `shutdown` taps, then closes the storage. Idempotent. */
-  async close(): Promise<void> {
-    if (this.state === "closed") return;
-    this.state = "closed";
+  /** Once close() began, new requests get 503 shutting_down (with Retry-After and `Connection: close`). */
+  private refuseWhenClosing(): CollectorError | undefined {
+    if (this.state !== "closing" && this.state !== "closed") return undefined;
+    return new CollectorError("shutting_down", "This collector is shutting down. Retry; another instance may take it.", {
+      headers: { "Retry-After": String(CLOSING_RETRY_AFTER_SEC), Connection: "close" },
+    });
+  }
+
+  /** GET /readyz: started, not closing, and the storage answers a read within readyTimeoutMs. */
+  async ready(): Promise<void> {
+    const refused = this.refuseWhenClosing();
+    if (refused) throw refused;
+    await this.readiness.check();
+  }
+
+  /**
+   * Stops taking requests (503 shutting_down), waits for those in flight and for storage calls still
+   * running (at most drainTimeoutMs), runs `shutdown` taps, then closes the storage (pools, threads).
+   * Idempotent: every call returns the same promise.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.state = "closing";
+    const drained = await this.inFlight.idle(this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
+    if (!drained) this.logger.warn("close(): work still in flight after the drain timeout; closing anyway", { inFlight: this.inFlight.size });
     try {
       await this.hooks.shutdown.promise();
     } finally {
-      await this.storageAdapter?.close();
+      try {
+        await this.storageAdapter?.close();
+      } finally {
+        this.state = "closed";
+      }
     }
   }
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { StorageAdapter } from "./storage/adapter";
 import type { ProjectRecord, SecretKind } from "./storage/records";
+import type { StorageGuard } from "./lifecycle/storage-guard";
 
 /** A project as configured: its secrets in clear, once, so they can be hashed and registered. */
 export interface ProjectDefinition {
@@ -36,7 +37,12 @@ const CACHE_MAX = 10_000;
 export class ProjectRegistry {
   private readonly cache = new Map<string, { at: number; project: ProjectRecord | null }>();
 
-  constructor(private readonly storage: () => StorageAdapter) {}
+  /** Reads on the request path (resolve, get, list) go through `guard`: a database that is down or slow makes
+   * them throw `storage_unavailable` (503) after a bounded wait, as a cold or expired cache does after a restart. */
+  constructor(
+    private readonly storage: () => StorageAdapter,
+    private readonly guard: StorageGuard,
+  ) {}
 
   /** Idempotent: re-registering the same definition changes nothing. */
   async register(def: ProjectDefinition): Promise<ProjectRecord> {
@@ -80,19 +86,21 @@ export class ProjectRegistry {
     const now = Date.now();
     const hit = this.cache.get(cacheKey);
     if (hit && now - hit.at < CACHE_TTL_MS) return hit.project;
-    const store = this.storage();
-    const found = await store.findSecret(hash, kind);
-    const project = found && found.revokedAt === null ? await store.getProject(found.projectId) : null;
+    const project = await this.guard.run("lookup", async () => {
+      const store = this.storage();
+      const found = await store.findSecret(hash, kind);
+      return found && found.revokedAt === null ? store.getProject(found.projectId) : null;
+    });
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(cacheKey, { at: now, project });
     return project;
   }
 
   get(id: string): Promise<ProjectRecord | null> {
-    return this.storage().getProject(id);
+    return this.guard.run("lookup", () => this.storage().getProject(id));
   }
 
   list(): Promise<ProjectRecord[]> {
-    return this.storage().listProjects();
+    return this.guard.run("lookup", () => this.storage().listProjects());
   }
 }

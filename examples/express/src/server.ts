@@ -52,9 +52,26 @@ async function main(): Promise<void> {
     console.log(`look at it: ${base}/viewer/#project=${DEMO_PROJECT}&token=${readToken}`);
   });
 
-  const stop = () => {
+  // Graceful shutdown: stop accepting connections, let the collector answer what is in flight (new
+  // requests on open keep-alive connections get 503 shutting_down and Connection: close), close the
+  // database, then drop the connections left. A second signal exits at once.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log(`${signal}: closing`);
     server.close();
-    void collector.close().then(() => process.exit(0));
+    server.closeIdleConnections();
+    collector.close().then(
+      () => {
+        server.closeAllConnections();
+        process.exit(0);
+      },
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);

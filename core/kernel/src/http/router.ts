@@ -10,6 +10,8 @@ const INBOUND_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 declare module "express-serve-static-core" {
   interface Locals {
     requestId?: string;
+    /** The code of the error this response carries, for observers of finished responses (metrics). */
+    errorCode?: CollectorError["code"];
   }
 }
 
@@ -23,6 +25,7 @@ export function requestContext(req: Request, res: Response): RequestContext {
 
 export function sendError(res: Response, err: CollectorError): void {
   if (res.headersSent) return;
+  res.locals.errorCode = err.code;
   for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
   res.status(err.status).json(err.toBody(requestIdOf(res)));
 }
@@ -61,6 +64,22 @@ export function renderRouter(kernel: Kernel): Router {
     res.setHeader("X-Request-Id", id);
     res.setHeader("X-Content-Type-Options", "nosniff");
     next();
+  });
+
+  // Probes for load balancers and orchestrators: unauthenticated, no body read, before any plugin route
+  // (a rate limit or CORS check must never fail a health check).
+  router.get("/healthz", (_req, res) => {
+    res.setHeader("Cache-Control", "no-store");
+    res.status(200).json({ status: "ok" });
+  });
+  router.get("/readyz", (_req, res) => {
+    res.setHeader("Cache-Control", "no-store");
+    // Not through the error responder: in an outage the guard logs each failed storage probe once; the
+    // responder would log every probe again at error.
+    kernel.ready().then(
+      () => res.status(200).json({ status: "ready", storage: kernel.storage.name }),
+      (err: unknown) => sendError(res, err instanceof CollectorError ? err : new CollectorError("internal_error", "Readiness check failed.")),
+    );
   });
 
   kernel.hooks.routes.call(router);
