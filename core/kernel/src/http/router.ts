@@ -36,8 +36,9 @@ export function errorResponder(logger: Logger) {
     const known = err instanceof CollectorError ? err : null;
     const sent = known ?? new CollectorError("internal_error", "Unexpected error.");
     const meta = { requestId: requestIdOf(res), method: req.method, path: req.path, status: sent.status, code: sent.code };
-    if (known && known.status < 500) logger.info(known.message, meta);
-    else logger.error(known ? known.message : "unhandled error", { ...meta, error: err instanceof Error ? err.stack : String(err) });
+    // A known 5xx (storage down, shutting down) was logged with its cause where it arose; only bugs need a stack.
+    if (known) logger.log(known.status < 500 ? "info" : "warn", known.message, meta);
+    else logger.error("unhandled error", { ...meta, error: err instanceof Error ? err.stack : String(err) });
     sendError(res, sent);
   };
 }
