@@ -49,3 +49,8 @@ export async function timedGet(url) {
   if (res.status !== 200) throw new Error(`GET ${url} → ${res.status} ${Buffer.from(body).toString().slice(0, 200)}`);
   return { ms: performance.now() - t, bytes: body.byteLength };
 }
+
+/** An error's message and its cause's, once each, on one line (for results files and tables). */
+export function describeError(/** @type {any} */ err) {
+  return [...new Set([err?.message, err?.cause?.message].filter(Boolean))].join(": ").replace(/\s+/g, " ") || String(err);
+}

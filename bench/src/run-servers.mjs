@@ -12,7 +12,7 @@
  * Prints a table with ratios; writes bench/results/servers-<store>[-quick][-tag].json.
  */
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BENCH_DIR, PROJECT_ID, READ_TOKEN, median, rootRequire, sleep, timedGet } from "./common.mjs";
@@ -61,8 +61,14 @@ const SEED_VERSION = 1;
 const CATCH_UP_LIMIT_MS = 300_000;
 
 const { MIGRATIONS } = rootRequire("@m-software-engineering/heat-collector-storage-sequelize");
-/** Our schema version: a changed adapter (a new migration) gets freshly seeded databases. */
-const OUR_SCHEMA = Math.max(...MIGRATIONS.map((/** @type {{ version: number }} */ m) => m.version));
+/** Our schema: its latest migration and a hash of every migration's code, so that a changed adapter
+ * (a new migration, or one edited in place while under way) gets freshly seeded databases. */
+const OUR_SCHEMA = (() => {
+  const ms = /** @type {Array<{ version: number, name: string, up: Function }>} */ (MIGRATIONS);
+  const hash = createHash("sha256");
+  for (const m of ms) hash.update(`${m.version}\0${m.name}\0${m.up.toString()}\0`);
+  return `${Math.max(...ms.map((m) => m.version))}h${hash.digest("hex").slice(0, 6)}`;
+})();
 
 const KIND = /** @type {const} */ ({ baseline: "baseline", ours: "ours", ours2: "ours" });
 const INSTANCES = { baseline: 1, ours: 1, ours2: 2 };
@@ -342,6 +348,7 @@ function printTable(/** @type {any} */ results, /** @type {any} */ pg) {
     row(`  sessions list idle, median ms`, (r) => r.sessionsIdleMedianMs, (v) => fmt(v, 1), false, ...all);
     text(`  seeding s (cached: earlier run)`, (r) => `${fmt(r.seed.seconds)}${r.seed.cached ? " (cached)" : ""}`, all);
   }
+  if (results.databaseIdleCpu) rows.push([`database server alone, CPU s in ${CFG.idleSeconds} s idle`, String(results.databaseIdleCpu.database), "", "", "", "", ...(pg ? [String(pg.databaseIdleCpu?.database ?? "—"), ""] : [])]);
   const out = markdownTable(head, rows);
   const failures = [];
   for (const [shape, I] of Object.entries(results.ingest ?? {})) for (const [sys, r] of Object.entries(/** @type {any} */ (I))) if (failure(r)) failures.push(`ingest ${shape}, ${LABEL[sys]}: ${failure(r)}`);
@@ -377,6 +384,9 @@ async function main() {
     config: { ...CFG, shapes: SHAPES, systems: SYSTEMS, connections: CONNECTIONS, heatmapReps: HEAT_REPS, heatmapQueries: HEAT_QUERIES, seedVersion: SEED_VERSION, url: STORE_URLS[STORE].replace(/\/\/[^@]*@/, "//…@") },
   };
   if (!flag("skip-ingest")) {
+    // The floor the idle figures below stand on: the database server alone, no collector connected
+    // (on a shared machine, other clients of the same server show up here too).
+    results.databaseIdleCpu = await cpuOver([], CFG.idleSeconds * 1000);
     results.ingest = {};
     for (const shape of SHAPES) {
       results.ingest[shape] = {};

@@ -14,7 +14,7 @@
  * Prints one JSON line: { rows, events, seconds, … } or { error }.
  */
 import { BASELINE_EVENT_COLUMNS, BASELINE_SESSION_COLUMNS, baselineEventRows, baselineSessionRow } from "./baseline-rows.mjs";
-import { INGEST_KEY, PROJECT_ID, rootRequire } from "./common.mjs";
+import { INGEST_KEY, PROJECT_ID, describeError, rootRequire } from "./common.mjs";
 import { connectAdmin, databaseUrl, withAdmin } from "./server-stores.mjs";
 import { Workload, seedDays } from "./workload.mjs";
 
@@ -154,6 +154,6 @@ try {
   console.log(JSON.stringify(meta));
   process.exit(0);
 } catch (/** @type {any} */ err) {
-  console.log(JSON.stringify({ error: [err?.message, err?.cause?.message].filter(Boolean).join(": ") || String(err) }));
+  console.log(JSON.stringify({ error: `${kind} seeding failed: ${describeError(err)}` }));
   process.exit(2);
 }

@@ -5,7 +5,7 @@
  * once listening, or {error} if it cannot start; SIGTERM closes the collector (ours flushes its
  * rollup) and exits.
  */
-import { INGEST_KEY, PROJECT_ID, READ_TOKEN, benchRequire, rootRequire } from "./common.mjs";
+import { INGEST_KEY, PROJECT_ID, READ_TOKEN, benchRequire, describeError, rootRequire } from "./common.mjs";
 
 const [kind, portArg, target] = process.argv.slice(2);
 const port = Number(portArg);
@@ -62,8 +62,7 @@ async function build() {
 
 const built = await build().catch((/** @type {any} */ err) => {
   // The runner records why a system could not start (0.3.7 on MariaDB, for one).
-  const detail = [...new Set([err?.message, err?.cause?.message].filter(Boolean))].join(": ").replace(/\s+/g, " ");
-  process.send?.({ error: `${kind} failed to start: ${detail || String(err)}` }, () => process.exit(1));
+  process.send?.({ error: `${kind} failed to start: ${describeError(err)}` }, () => process.exit(1));
   return undefined;
 });
 if (!built) await new Promise(() => undefined); // exits once the error is sent
