@@ -5,7 +5,7 @@
  *
  *   node bench/src/run-servers.mjs --store=pg|mysql [--quick] [--ts=live|spread|both] [--with-10m]
  *        [--tiers=100000,1000000] [--systems=baseline,ours,ours2] [--skip-ingest] [--skip-heatmap]
- *        [--reseed] [--tag=x]
+ *        [--reseed] [--seed-only] [--tag=x]
  *
  * Each ingest run gets a fresh database, created and dropped here; heatmap tiers use seeded
  * databases kept between runs (hc_bench_<store>_<system>_…, named after the schema they hold).
@@ -365,7 +365,19 @@ const packageVersion = (/** @type {string} */ name) => JSON.parse(readFileSync(j
 
 const resultsFile = (/** @type {string} */ store) => join(BENCH_DIR, "results", `servers-${store}${QUICK ? "-quick" : ""}${arg("tag") ? `-${arg("tag")}` : ""}.json`);
 
+/** `--seed-only`: makes sure the tiers' seeded databases exist (seeding what is missing), measures nothing. */
+async function seedOnly() {
+  for (const rows of CFG.tiers) {
+    for (const kind of /** @type {const} */ (["baseline", "ours"])) {
+      if (!SYSTEMS.includes(kind) || (kind === "baseline" && rows > CFG.baselineMaxTier)) continue;
+      const r = await seeded(kind, rows).catch((/** @type {any} */ err) => ({ error: String(err.message) }));
+      console.error(`${LABEL[kind]} @ ${rows}: ${JSON.stringify(r)}`);
+    }
+  }
+}
+
 async function main() {
+  if (flag("seed-only")) return seedOnly();
   const started = Date.now();
   /** @type {any} */
   const results = {
