@@ -14,6 +14,10 @@ import { requireService } from "../helpers/services";
 import { admin, freshDatabase, PG_URL } from "../conformance/stores";
 import { SdkSession } from "../helpers/sdk";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
+import { prometheus } from "@m-software-engineering/heat-collector-prometheus";
+import { sample } from "./support/prom-text";
+
+const METRICS_TOKEN = "prom_outage_token_0123456789";
 
 const STORAGE_MS = 1_500;
 const READY_MS = 500;
@@ -39,6 +43,7 @@ describe("database outage (PostgreSQL behind a relay): 503 storage_unavailable, 
       db: { dialect: "pg", connectionString: proxy.route(db.url) },
       timeouts: { storageMs: STORAGE_MS, readyMs: READY_MS, drainMs: 5_000 },
       logging: { level: "error" },
+      plugins: [prometheus({ token: METRICS_TOKEN, defaultMetrics: false })],
     });
     server = tc.app.listen(0, "127.0.0.1");
     await new Promise((r) => server.once("listening", r));
@@ -121,5 +126,15 @@ describe("database outage (PostgreSQL behind a relay): 503 storage_unavailable, 
     const stored = rows.map((r) => `${String(r.session_id)}/${String(r.event_id)}`);
     expect(new Set(stored).size, "no event twice").to.equal(stored.length);
     expect([...stored].sort()).to.deep.equal([...acknowledged].sort());
+  });
+
+  it("the outage shows in /metrics: storage errors and timeouts by operation, 503s by code", async () => {
+    const text = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    expect(sample(text, "heat_collector_storage_errors_total", { op: "write", outcome: "error" })).to.be.at.least(1);
+    expect(sample(text, "heat_collector_storage_errors_total", { op: "write", outcome: "timeout" })).to.equal(1);
+    expect(sample(text, "heat_collector_storage_errors_total", { op: "lookup", outcome: "error" })).to.equal(1);
+    expect(sample(text, "heat_collector_storage_errors_total", { op: "probe" })).to.be.at.least(1);
+    expect(sample(text, "heat_collector_ingest_requests_total", { status: "503", code: "storage_unavailable" })).to.be.at.least(3);
+    expect(sample(text, "heat_collector_ingest_requests_total", { status: "500" })).to.equal(0);
   });
 });
