@@ -3,12 +3,15 @@
  * Storage benchmark (GitHub issue 3): per store, ingest throughput into a store that ends at
  * EVENTS stored events, then heatmap query times at that size. Not a test.
  *
- *   npm run build && node bench/storage-bench.mjs [--events 100000] [--stores sqlite,pg,mysql]
+ *   npm run build && node bench/storage-bench.mjs [--events 100000] [--stores sqlite,pg,mysql] [--writers 8] [--idle 5] [--label name]
  *
- * Ingest calls the adapter's writeBatch directly (SDK-sized batches of 50 events, 8 writers at
- * once, as concurrent HTTP requests would); the heatmap goes through the collector's HTTP API, so
- * it includes the kernel's assembly of rollup rows and edge scans. Each store gets a fresh database
- * (random name) dropped afterwards. Results: bench/results/storage-<date>.json.
+ * Ingest calls the adapter's writeBatch directly (SDK-sized batches of 50 events, --writers at
+ * once (default 8), as concurrent HTTP requests would), timing each call (p50/p99) and sampling
+ * the process's RSS; then the rollup backlog is folded (foldRollup, timed) and the process's CPU
+ * is measured over --idle seconds without writes (background work). The heatmap goes through the
+ * collector's HTTP API, so it includes the kernel's assembly of rollup rows and edge scans. Each
+ * store gets a fresh database (random name) dropped afterwards. Results:
+ * bench/results/storage-<date>.json.
  * Env: PG_URL (default postgres://postgres@127.0.0.1:5432/test), MARIADB_URL (mysql://root@127.0.0.1:3306/test).
  */
 import { createRequire } from "node:module";
@@ -34,6 +37,7 @@ const STORES = arg("stores", "sqlite,pg,mysql").split(",");
 const BATCH = 50;
 const WRITERS = Number(arg("writers", "8"));
 const QUERY_RUNS = 15;
+const IDLE_S = Number(arg("idle", "5"));
 const PG_URL = process.env.PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const MARIADB_URL = process.env.MARIADB_URL ?? "mysql://root@127.0.0.1:3306/test";
 const T0 = Date.UTC(2026, 9, 1);
@@ -104,6 +108,7 @@ async function openStore(name) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 
 async function benchStore(name) {
   const { storage, cleanup } = await openStore(name);
@@ -118,16 +123,31 @@ async function benchStore(name) {
     const batches = makeBatches(project.id);
     let cursor = 0;
     let stored = 0;
+    const latencies = [];
+    let peakRss = process.memoryUsage.rss();
+    const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: WRITERS }, async () => {
         while (cursor < batches.length) {
+          const s = performance.now();
           const { inserted } = await storage.writeBatch(batches[cursor++]);
+          latencies.push(performance.now() - s);
           stored += inserted;
         }
       }),
     );
     const ingestMs = performance.now() - t0;
+    clearInterval(rssTimer);
+    const backlog = typeof storage.rollupBacklog === "function" ? await storage.rollupBacklog() : null;
+    const tf = performance.now();
+    await storage.foldRollup();
+    const foldMs = performance.now() - tf;
+    // Background work with nothing written: CPU of this process over IDLE_S seconds.
+    const cpu0 = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+    const cpu = process.cpuUsage(cpu0);
+    const idleCpuPct = +(((cpu.user + cpu.system) / 1000 / (IDLE_S * 1000)) * 100).toFixed(2);
     if (stored !== EVENTS) throw new Error(`${name}: stored ${stored} of ${EVENTS}`);
     // A re-sent 10% must store nothing (and costs what retries cost).
     const t1 = performance.now();
@@ -157,7 +177,17 @@ async function benchStore(name) {
     return {
       store: storage.name,
       events: EVENTS,
-      ingest: { eventsPerSecond: Math.round((EVENTS / ingestMs) * 1000), ms: Math.round(ingestMs), batch: BATCH, writers: WRITERS },
+      ingest: {
+        eventsPerSecond: Math.round((EVENTS / ingestMs) * 1000),
+        ms: Math.round(ingestMs),
+        batch: BATCH,
+        writers: WRITERS,
+        p50Ms: +percentile(latencies, 0.5).toFixed(1),
+        p99Ms: +percentile(latencies, 0.99).toFixed(1),
+        peakRssMb: Math.round(peakRss / 2 ** 20),
+      },
+      fold: { backlogEvents: backlog, ms: Math.round(foldMs) },
+      idleCpuPct,
       resend: { events: dup, eventsPerSecond: Math.round((dup / resendMs) * 1000) },
       heatmap,
     };
@@ -173,7 +203,9 @@ for (const name of STORES) {
   process.stdout.write(`${name}: ${EVENTS} events… `);
   const r = await benchStore(name);
   results.push(r);
-  console.log(`${r.ingest.eventsPerSecond} events/s; heatmap ${Object.values(r.heatmap).map((h) => `${h.medianMs} ms`).join(" / ")}`);
+  console.log(
+    `${r.ingest.eventsPerSecond} events/s (p50 ${r.ingest.p50Ms} ms, p99 ${r.ingest.p99Ms} ms, peak RSS ${r.ingest.peakRssMb} MB); fold ${r.fold.ms} ms; idle CPU ${r.idleCpuPct}%; heatmap ${Object.values(r.heatmap).map((h) => `${h.medianMs} ms`).join(" / ")}`,
+  );
 }
 const out = {
   date: new Date().toISOString(),
@@ -182,6 +214,7 @@ const out = {
   results,
 };
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-const file = new URL(`./results/storage-${out.date.slice(0, 10)}.json`, import.meta.url);
+const label = arg("label", "");
+const file = new URL(`./results/storage-${out.date.slice(0, 10)}${label ? `-${label}` : ""}.json`, import.meta.url);
 writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
 console.log(`written ${file.pathname}`);

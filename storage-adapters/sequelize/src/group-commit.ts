@@ -1,6 +1,6 @@
 /** How batches are grouped into transactions. */
 export interface GroupCommitOptions {
-  /** Group transactions in flight at once per process: while one commits, the next forms. Default 2. */
+  /** Group transactions in flight at once per process: while one commits, the next runs its statements. Default 2. */
   concurrency?: number;
   /** Most batches in one group. Default 64. */
   maxBatches?: number;
@@ -15,20 +15,30 @@ interface Waiting<B, R> {
 }
 
 /**
- * Group commit: `submit` queues a batch; up to `concurrency` groups run at once, each taking every
- * batch queued when it starts (within the bounds). `commit` answers per batch, in order, a result
- * or an Error, so one refused batch fails alone; a rejection of `commit` itself fails the group.
+ * Runs a group's transaction; calls `statementsDone` once its statements have run and only COMMIT
+ * is left, and answers per batch, in order, a result or an Error.
+ */
+export type CommitFn<B, R> = (group: readonly B[], statementsDone: () => void) => Promise<ReadonlyArray<R | Error>>;
+
+/**
+ * Group commit: `submit` queues a batch; a group takes every batch queued when it starts (within
+ * the bounds). At most one group runs its statements at a time and up to `concurrency` are in
+ * flight: the next group starts when the one before it is down to its COMMIT, so it takes what
+ * queued meanwhile. (Starting whenever a slot was free made one group of 19 batches alternate with
+ * groups of 1.) One refused batch fails alone; a rejection of `commit` itself fails the group.
  */
 export class GroupCommit<B extends { events: readonly unknown[] }, R> {
   private readonly queue: Array<Waiting<B, R>> = [];
   private running = 0;
+  /** A group is running its statements: the next one waits for its COMMIT. */
+  private forming = false;
   private readonly idle: Array<() => void> = [];
   private readonly concurrency: number;
   private readonly maxBatches: number;
   private readonly maxEvents: number;
 
   constructor(
-    private readonly commit: (group: readonly B[]) => Promise<ReadonlyArray<R | Error>>,
+    private readonly commit: CommitFn<B, R>,
     options: GroupCommitOptions = {},
   ) {
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 2));
@@ -62,16 +72,26 @@ export class GroupCommit<B extends { events: readonly unknown[] }, R> {
   }
 
   private pump(): void {
-    while (this.running < this.concurrency && this.queue.length > 0) {
-      const group = this.take();
-      this.running++;
-      void this.run(group);
-    }
+    if (this.forming || this.running >= this.concurrency || this.queue.length === 0) return;
+    const group = this.take();
+    this.running++;
+    this.forming = true;
+    void this.run(group);
   }
 
   private async run(group: Array<Waiting<B, R>>): Promise<void> {
+    let formed = false;
+    const statementsDone = () => {
+      if (formed) return;
+      formed = true;
+      this.forming = false;
+      this.pump();
+    };
     try {
-      const results = await this.commit(group.map((w) => w.batch));
+      const results = await this.commit(
+        group.map((w) => w.batch),
+        statementsDone,
+      );
       group.forEach((w, i) => {
         const r = results[i];
         if (r instanceof Error) w.reject(r);
@@ -80,9 +100,18 @@ export class GroupCommit<B extends { events: readonly unknown[] }, R> {
     } catch (err) {
       for (const w of group) w.reject(err);
     } finally {
-      this.running--;
-      this.pump();
-      if (this.running === 0 && this.queue.length === 0) for (const done of this.idle.splice(0)) done();
+      // The slot frees once the callers' continuations have run: a caller answered by this group
+      // usually sends its next batch at once, and that batch should join the next group rather than
+      // start a group of one.
+      setImmediate(() => {
+        this.running--;
+        if (!formed) {
+          formed = true;
+          this.forming = false;
+        }
+        this.pump();
+        if (this.running === 0 && this.queue.length === 0) for (const done of this.idle.splice(0)) done();
+      });
     }
   }
 }

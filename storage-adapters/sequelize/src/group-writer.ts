@@ -148,12 +148,20 @@ const failed = (err: unknown): SequelizeStorageError => {
  * Commits a group of batches on `c`: one transaction for all of them; if it fails for a reason of
  * the data (a trigger refusing one batch, say), the group is redone one savepoint per batch, so
  * only the refused batches fail. Deadlocks and serialization failures are retried, `retries` times.
+ * `statementsDone` is called when only COMMIT is left (group-commit.ts starts the next group then).
  */
-export async function commitGroup(c: RawConnection, dialect: Dialect, how: InsertedRows, retries: number, group: readonly WriteBatch[]): Promise<Array<WriteResult | Error>> {
+export async function commitGroup(
+  c: RawConnection,
+  dialect: Dialect,
+  how: InsertedRows,
+  retries: number,
+  group: readonly WriteBatch[],
+  statementsDone: () => void = () => undefined,
+): Promise<Array<WriteResult | Error>> {
   let cause: unknown;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await inTransaction(c, () => writeGroup(c, dialect, how, group));
+      return await inTransaction(c, () => writeGroup(c, dialect, how, group), statementsDone);
     } catch (err) {
       if (isRetryable(err) && attempt < retries) continue;
       if (isConnectionError(err) || group.length === 1 || isRetryable(err)) return group.map(() => failed(err));
@@ -177,7 +185,7 @@ export async function commitGroup(c: RawConnection, dialect: Dialect, how: Inser
           }
         }
         return out;
-      });
+      }, statementsDone);
     } catch (err) {
       if (isRetryable(err) && attempt < retries) continue;
       return group.map(() => failed(err ?? cause));

@@ -82,8 +82,8 @@ export async function withConnection<T>(db: Sequelize, dialect: Dialect, fn: (c:
   }
 }
 
-/** Runs `fn` in one transaction on `c`: COMMIT if it returns, ROLLBACK if it throws. */
-export async function inTransaction<T>(c: RawConnection, fn: () => Promise<T>): Promise<T> {
+/** Runs `fn` in one transaction on `c`: COMMIT if it returns (after `beforeCommit`), ROLLBACK if it throws. */
+export async function inTransaction<T>(c: RawConnection, fn: () => Promise<T>, beforeCommit?: () => void): Promise<T> {
   await c.run("BEGIN");
   let result: T;
   try {
@@ -93,6 +93,7 @@ export async function inTransaction<T>(c: RawConnection, fn: () => Promise<T>): 
     await c.run("ROLLBACK").catch(() => undefined);
     throw err;
   }
+  beforeCommit?.();
   await c.run("COMMIT");
   return result;
 }

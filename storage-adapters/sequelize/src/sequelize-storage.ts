@@ -78,7 +78,7 @@ export class SequelizeStorage implements StorageAdapter {
     this.dialect = options.dialect;
     this.name = `sequelize-${options.dialect}`;
     this.retries = options.deadlockRetries ?? 4;
-    this.groups = new GroupCommit((group) => this.commit(group), options.groupCommit);
+    this.groups = new GroupCommit((group, statementsDone) => this.commit(group, statementsDone), options.groupCommit);
     const report =
       options.onBackgroundError ?? ((err: unknown) => console.warn(`heat-collector (${this.name}): heat rollup fold failed, will retry: ${describe(err)}`));
     this.folds = new FoldScheduler(async () => (await this.foldChunks(false)) !== undefined, options.foldAfterMs ?? 1000, report);
@@ -119,9 +119,9 @@ export class SequelizeStorage implements StorageAdapter {
     return this.insertedRows;
   }
 
-  private async commit(group: readonly WriteBatch[]): Promise<ReadonlyArray<WriteResult | Error>> {
+  private async commit(group: readonly WriteBatch[], statementsDone: () => void): Promise<ReadonlyArray<WriteResult | Error>> {
     const how = await this.howInserted();
-    const results = await this.connection((c) => commitGroup(c, this.dialect, how, this.retries, group));
+    const results = await this.connection((c) => commitGroup(c, this.dialect, how, this.retries, group, statementsDone));
     if (results.some((r) => !(r instanceof Error) && r.inserted > 0)) this.folds.committed();
     return results;
   }
