@@ -1,9 +1,11 @@
 import type { Request, Response, NextFunction } from "express";
 import { reject, type CollectorPlugin, type Kernel } from "@m-software-engineering/heat-collector-kernel";
-import { AnyProjectAllowlist } from "./allowlist";
+import { ProjectOrigins } from "./allowlist";
+import { mountReadCors } from "./read-cors";
 import { normalizeOrigin, originAccepted } from "./origins";
 
 export { normalizeOrigin, originAccepted } from "./origins";
+export { READ_ALLOWED_HEADERS, READ_METHODS } from "./read-cors";
 
 export interface CorsOptions {
   /** Access-Control-Max-Age of preflight answers, in seconds. Default 600. */
@@ -19,9 +21,10 @@ export const EXPOSED_HEADERS = ["Retry-After", "X-RateLimit-Limit", "X-RateLimit
 const INGEST_PATH = "/ingest";
 
 /**
- * CORS for POST /ingest, in two steps because a preflight carries header names but no values:
+ * CORS for the query APIs (see read-cors.ts: listed origins only, for dashboards) and for POST
+ * /ingest, in two steps because a preflight carries header names but no values:
  * 1. preflight (OPTIONS) and the response headers of every /ingest reply: the origin is allowed when
- *    some project accepts it (see AnyProjectAllowlist), so errors (401, 429, ...) stay readable;
+ *    some project accepts it (see ProjectOrigins.anyAccepts), so errors (401, 429, ...) stay readable;
  * 2. the real request, in beforeAuth: the project named by `x-project-key` must accept the origin,
  *    else `origin_not_allowed` (403). A request without a known key (JWT only, or a bad key that
  *    authenticate will refuse) is held to step 1's rule.
@@ -32,16 +35,17 @@ export function cors(options: CorsOptions = {}): CollectorPlugin {
   return {
     name: "cors",
     apply(kernel: Kernel) {
-      const anyProject = new AnyProjectAllowlist(kernel.projects, options.cacheTtlMs ?? 5_000);
+      const origins = new ProjectOrigins(kernel.projects, options.cacheTtlMs ?? 5_000);
 
       /** The normalized origin if some project accepts it, else null. */
       const allowedOrigin = async (req: Request): Promise<string | null> => {
         const raw = req.headers.origin;
         const origin = raw === undefined ? null : normalizeOrigin(raw);
-        return origin !== null && (await anyProject.accepts(origin)) ? origin : null;
+        return origin !== null && (await origins.anyAccepts(origin)) ? origin : null;
       };
 
       kernel.hooks.routes.tap("cors", (router) => {
+        mountReadCors(router, origins, maxAge);
         router.options(INGEST_PATH, (req: Request, res: Response, next: NextFunction) => {
           res.setHeader("Allow", "POST, OPTIONS");
           res.setHeader("Vary", "Origin, Access-Control-Request-Headers");
@@ -81,7 +85,7 @@ export function cors(options: CorsOptions = {}): CollectorPlugin {
         const origin = normalizeOrigin(ctx.origin);
         const key = ctx.request.headers["x-project-key"];
         const project = typeof key === "string" && key !== "" ? await kernel.projects.resolve(key, "ingest") : null;
-        const accepted = origin !== null && (project ? originAccepted(project.allowedOrigins, origin) : await anyProject.accepts(origin));
+        const accepted = origin !== null && (project ? originAccepted(project.allowedOrigins, origin) : await origins.anyAccepts(origin));
         if (accepted) return undefined;
         const message = project ? `Project "${project.id}" does not accept requests from this origin.` : "No project accepts requests from this origin.";
         return reject("origin_not_allowed", message, { details: { origin: ctx.origin } });
