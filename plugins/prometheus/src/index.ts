@@ -66,6 +66,7 @@ export function prometheus(options: PrometheusOptions): CollectorPlugin {
   const m = createInstruments(options.prefix ?? "heat_collector_", options.defaultMetrics ?? true);
   return {
     name: "prometheus",
+    kernel: "^0.1.0",
     apply(kernel) {
       tapKernel(kernel, m);
       kernel.hooks.routes.tap("prometheus", (router) => {
