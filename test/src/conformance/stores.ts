@@ -61,7 +61,21 @@ export async function freshDatabase(dialect: Dialect, serverUrl: string, prefix:
   };
 }
 
+/** A fresh database (random name) on a Sequelize server, and how to drop it. */
+export async function createSequelizeDatabase(dialect: Dialect, url: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const db = `hc_conf_${randomBytes(6).toString("hex")}`;
+  await admin(dialect, url, (run) => run(`CREATE DATABASE ${db}`));
+  return {
+    url: withDatabase(url, db),
+    drop: () => admin(dialect, url, (run) => run(dialect === "pg" ? `DROP DATABASE IF EXISTS ${db} WITH (FORCE)` : `DROP DATABASE IF EXISTS ${db}`)).then(() => undefined),
+  };
+}
+
+/** The Sequelize servers, for suites that test that adapter alone. */
+export const SEQUELIZE_SERVERS: Array<{ name: string; dialect: Dialect; url: string; failTrigger: string[]; probe(): Promise<unknown> }> = [];
+
 function sequelizeTarget(name: string, dialect: Dialect, url: string, failTrigger: string[]): StoreTarget {
+  SEQUELIZE_SERVERS.push({ name, dialect, url, failTrigger, probe: () => admin(dialect, url, (run) => run("SELECT 1")) });
   return {
     name,
     service: { name, probe: () => admin(dialect, url, (run) => run("SELECT 1")) },
