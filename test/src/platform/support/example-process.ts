@@ -22,12 +22,12 @@ export interface RunningExample {
 }
 
 /**
- * Starts `node <script>` as a user would (`npm start` of an example), on a free port given as PORT,
+ * Starts `node <script> [args]` as a user would (`npm start` of an example), on a free port given as PORT,
  * and resolves once it prints "listening on". Fails with its output when it exits or stays silent.
  */
-export async function startExample(script: string, env: Record<string, string>, options: { cwd?: string; timeoutMs?: number } = {}): Promise<RunningExample> {
+export async function startExample(script: string, env: Record<string, string>, options: { cwd?: string; timeoutMs?: number; args?: string[] } = {}): Promise<RunningExample> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [script], {
+  const child: ChildProcess = spawn(process.execPath, [script, ...(options.args ?? [])], {
     cwd: options.cwd,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
