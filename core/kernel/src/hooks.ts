@@ -8,6 +8,7 @@ import {
 import type { Router } from "express";
 import type { CollectorError } from "./errors";
 import type { IngestPayload } from "./events";
+import type { WriteBatch } from "./storage/records";
 import type { Identity, IngestContext, IngestOutcome, QueryContext, QueryPrincipal, QueryResult } from "./context";
 import type { StorageCallReport } from "./lifecycle/storage-guard";
 
@@ -27,7 +28,11 @@ export function createHooks() {
     /** Transform a validated, sanitized payload before it is stored (drop or enrich events).
      * Tapped by: config.hooks.onBeforeInsert, scrubbers, enrichers. */
     onBeforeInsert: new AsyncSeriesWaterfallHook<[IngestPayload, IngestContext]>(["payload", "ctx"]),
-    /** After a batch is committed. Observers only: metrics, webhooks, streaming. */
+    /** Take a checked batch into a durable buffer instead of writing it now: return `true` once it is durably
+     * held (the reply counts it as `buffered`), a CollectorError to refuse (503 when the buffer is away),
+     * undefined to let the kernel write it. Tapped by: jetstream. */
+    bufferBatch: new AsyncSeriesBailHook<[WriteBatch, IngestContext], true | CollectorError | undefined>(["batch", "ctx"]),
+    /** After a batch is committed (not after a buffered one). Observers only: metrics, webhooks, streaming. */
     afterInsert: new AsyncParallelHook<[IngestOutcome, IngestContext]>(["outcome", "ctx"]),
     /** Decide who may read. Return a QueryPrincipal to allow, a CollectorError to refuse, undefined
      * to let the next tap try. With no tap the query API is open. Tapped by: query-auth. */

@@ -10,6 +10,7 @@ export { rollupFor, forEachSample, periodIndex, periodStart, ROLLUP_SPANS, BASE_
 export { ProjectRegistry, hashSecret, generateSecret, generateProjectId, type ProjectDefinition } from "./projects";
 export { createLogger, type Logger, type LogLevel } from "./logger";
 export { Metrics } from "./metrics";
+export { storageUnavailable, STORAGE_RETRY_AFTER_SEC, type StorageOp, type StorageCallReport } from "./lifecycle/storage-guard";
 export { DEFAULT_PAYLOAD_LIMITS, type PayloadLimits, type PayloadIssue } from "./ingest/schema";
 export {
   createBatchChecker,

@@ -56,6 +56,8 @@ export interface IngestReply {
   normalized: number;
   /** Envelope fields cut or dropped (e.g. a `user` that breaks the schema). Present when there are any. */
   warnings?: PayloadIssue[];
+  /** Events durably queued by a buffer plugin (bufferBatch), to be stored later; `stored` and `duplicates` are then 0. */
+  buffered?: number;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1_000_000;
@@ -189,13 +191,22 @@ export class Kernel {
 
       const batch = toWriteBatch(identity.projectId, payload, identity.userId);
       let result = { inserted: 0, duplicates: 0 };
-      if (batch.events.length > 0) result = await this.storageGuard.run("write", () => this.storage.writeBatch(batch));
+      let buffered = 0;
+      if (batch.events.length > 0) {
+        // A buffer plugin may take the batch (durably held, written later by its consumer) instead of this write.
+        const held = this.hooks.bufferBatch.isUsed() ? await this.hooks.bufferBatch.promise(batch, ctx) : undefined;
+        if (isCollectorError(held)) throw held;
+        if (held === true) buffered = batch.events.length;
+        else result = await this.storageGuard.run("write", () => this.storage.writeBatch(batch));
+      }
       this.metrics.eventsStored += result.inserted;
       this.metrics.eventsDuplicate += result.duplicates;
       this.metrics.eventsDropped += dropped;
-      await this.hooks.afterInsert
-        .promise({ projectId: identity.projectId, payload, result, dropped, rejections }, ctx)
-        .catch((err: unknown) => this.logger.error("afterInsert tap failed", { requestId: ctx.requestId, error: String(err) }));
+      if (buffered === 0) {
+        await this.hooks.afterInsert
+          .promise({ projectId: identity.projectId, payload, result, dropped, rejections }, ctx)
+          .catch((err: unknown) => this.logger.error("afterInsert tap failed", { requestId: ctx.requestId, error: String(err) }));
+      }
       return {
         ok: true,
         requestId: ctx.requestId,
@@ -208,6 +219,7 @@ export class Kernel {
         ...(rejections.length > 0 && { rejections: rejections.slice(0, REPLY_REJECTIONS) }),
         normalized,
         ...(warnings.length > 0 && { warnings }),
+        ...(buffered > 0 && { buffered }),
       };
     } catch (err) {
       if (isCollectorError(err)) this.metrics.reject(err.code);

@@ -86,11 +86,19 @@ export class ProjectRegistry {
     const now = Date.now();
     const hit = this.cache.get(cacheKey);
     if (hit && now - hit.at < CACHE_TTL_MS) return hit.project;
-    const project = await this.guard.run("lookup", async () => {
-      const store = this.storage();
-      const found = await store.findSecret(hash, kind);
-      return found && found.revokedAt === null ? store.getProject(found.projectId) : null;
-    });
+    let project: ProjectRecord | null;
+    try {
+      project = await this.guard.run("lookup", async () => {
+        const store = this.storage();
+        const found = await store.findSecret(hash, kind);
+        return found && found.revokedAt === null ? store.getProject(found.projectId) : null;
+      });
+    } catch (err) {
+      // Stale if error: while the database is away, a key seen before keeps its last answer (a revocation made
+      // meanwhile waits for the database), so an outage costs only keys never seen by this process.
+      if (hit) return hit.project;
+      throw err;
+    }
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(cacheKey, { at: now, project });
     return project;

@@ -17,7 +17,7 @@ import { SdkSession } from "../helpers/sdk";
 import { admin, freshDatabase, PG_URL } from "../conformance/stores";
 import { startInstance, type Instance } from "../multi-instance/support/instances";
 import type { InstanceConfig } from "../multi-instance/support/protocol";
-import { postBatch, runSdkLoad, type Attempt, type LoadResult } from "./support/sdk-load";
+import { outcomesOf, postBatch, runSdkLoad, type LoadResult } from "./support/sdk-load";
 import { canRestartPostgres, restartPostgres } from "./support/postgres-restart";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
@@ -91,7 +91,7 @@ describe("fault suite: two instances on one PostgreSQL and one Redis, SDK-like l
     stop();
     load = await running;
 
-    const outcomes = countBy(load.attempts);
+    const outcomes = outcomesOf(load.attempts);
     console.log(`      fault suite figures: ${JSON.stringify(figures(load, outcomes, restart, killedAt, restartedAt, limitReplies))}`);
     expect(load.unacknowledged, "batches never acknowledged").to.equal(0);
     expect(outcomes["500"] ?? 0, "500s").to.equal(0);
@@ -117,12 +117,6 @@ describe("fault suite: two instances on one PostgreSQL and one Redis, SDK-like l
     expect(Number(sessions!.n), "session event counts").to.equal(load.sent);
   });
 });
-
-function countBy(attempts: readonly Attempt[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const a of attempts) out[String(a.outcome)] = (out[String(a.outcome)] ?? 0) + 1;
-  return out;
-}
 
 /** The numbers the issue asks for, from the attempts' log. */
 function figures(

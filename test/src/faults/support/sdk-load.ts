@@ -161,3 +161,10 @@ export async function runSdkLoad(options: LoadOptions, stop: Promise<void>, fini
   await Promise.all(Array.from({ length: options.clients }, (_, i) => client(i)));
   return result;
 }
+
+/** Attempts counted by outcome (status code, "network_error", "timeout"). */
+export function outcomesOf(attempts: readonly Attempt[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const a of attempts) out[String(a.outcome)] = (out[String(a.outcome)] ?? 0) + 1;
+  return out;
+}

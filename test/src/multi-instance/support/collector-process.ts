@@ -8,6 +8,7 @@
 import type { AddressInfo } from "node:net";
 import express from "express";
 import { createCollector } from "@m-software-engineering/heat-collector";
+import { jetstreamBuffer } from "@m-software-engineering/heat-collector-jetstream";
 import type { InstanceConfig, InstanceMessage } from "./protocol";
 
 async function main(): Promise<void> {
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
     ingestion: { rateLimit: config.rateLimit },
     queryAuth: false,
     projects: config.projects,
+    ...(config.storageTimeoutMs !== undefined && { timeouts: { storageMs: config.storageTimeoutMs } }),
+    ...(config.jetstream && { plugins: [jetstreamBuffer(config.jetstream)] }),
   });
   const app = express();
   app.set("trust proxy", false);

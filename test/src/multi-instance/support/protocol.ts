@@ -1,5 +1,6 @@
 import type { ProjectDefinition } from "@m-software-engineering/heat-collector";
 import type { RateLimitOptions } from "@m-software-engineering/heat-collector-rate-limit";
+import type { JetStreamBufferOptions } from "@m-software-engineering/heat-collector-jetstream";
 
 /** What a forked collector process is started with (as JSON, so a Redis limit is given by URL). */
 export interface InstanceConfig {
@@ -7,6 +8,9 @@ export interface InstanceConfig {
   connectionString: string;
   rateLimit: (RateLimitOptions & { redis?: string }) | false;
   projects: ProjectDefinition[];
+  /** The JetStream ingest buffer (test/src/faults), and the storage timeout its writers use. */
+  jetstream?: JetStreamBufferOptions;
+  storageTimeoutMs?: number;
 }
 
 /** What a forked collector process reports over IPC. */

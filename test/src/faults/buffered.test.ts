@@ -1,0 +1,140 @@
+/**
+ * The fault suite with the JetStream buffer: two collector processes on one PostgreSQL database (behind
+ * a TCP relay, so the 30 s outage is this suite's alone), one Redis and one NATS stream of their own,
+ * under SDK-like load. The database goes away for 30 s under load; right after it returns, while the
+ * writers work through the backlog, one instance (a writer mid-group) is killed with SIGKILL and started
+ * again. Expected: no 5xx at all, and after the backlog drains exactly the acknowledged events stored,
+ * none twice.
+ */
+import { randomBytes } from "node:crypto";
+import { connect as tcpConnect } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { expect } from "chai";
+import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { OTHER_PROJECT, PROJECT } from "../helpers/collector";
+import { requireService } from "../helpers/services";
+import { admin, freshDatabase, PG_URL } from "../conformance/stores";
+import { startInstance, type Instance } from "../multi-instance/support/instances";
+import type { InstanceConfig } from "../multi-instance/support/protocol";
+import { outcomesOf, runSdkLoad, type LoadResult } from "./support/sdk-load";
+import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
+
+const NATS_URL = "nats://127.0.0.1:4222";
+const OUTAGE_MS = 30_000;
+const T0 = Date.UTC(2026, 10, 5, 9, 0, 0);
+
+const reachable = (port: number) =>
+  new Promise<void>((resolve, reject) => {
+    const s = tcpConnect(port, "127.0.0.1", () => {
+      s.destroy();
+      resolve();
+    });
+    s.on("error", reject);
+  });
+
+describe("fault suite with the JetStream buffer: a 30 s database outage under load and a writer killed mid-group", function () {
+  this.timeout(300_000);
+  const tag = randomBytes(5).toString("hex");
+  const jetstream = { servers: NATS_URL, stream: `HC_FAULTS_${tag}`, subject: `hc.faults.${tag}`, durable: "writer", ackWaitMs: 3_000, retryDelayMs: 500 };
+  let db: { url: string; drop(): Promise<void> } | undefined;
+  let relay: TcpProxy | undefined;
+  const instances: Instance[] = [];
+  let urls: string[] = [];
+  let load: LoadResult;
+  let drainedMs = 0;
+
+  before(async function () {
+    await requireService(this, "PostgreSQL", () => admin("pg", PG_URL, (run) => run("SELECT 1")));
+    await requireService(this, "NATS (JetStream)", () => reachable(4222));
+    db = await freshDatabase("pg", PG_URL, "hc_buffered");
+    const u = new URL(db.url);
+    relay = await startTcpProxy({ host: u.hostname, port: Number(u.port || 5432) });
+  });
+  after(async () => {
+    await relay?.up().catch(() => undefined);
+    await Promise.all(instances.map((i) => i.close()));
+    await relay?.close();
+    await db?.drop();
+    const nc = await connect({ servers: NATS_URL });
+    await (await jetstreamManager(nc)).streams.delete(jetstream.stream).catch(() => undefined);
+    await nc.close();
+  });
+
+  const config = (): InstanceConfig => ({
+    dialect: "pg",
+    connectionString: relay!.route(db!.url),
+    rateLimit: false,
+    projects: [PROJECT, OTHER_PROJECT],
+    jetstream,
+    storageTimeoutMs: 3_000,
+  });
+
+  async function backlog(): Promise<number> {
+    const nc = await connect({ servers: NATS_URL });
+    try {
+      const info = await (await jetstreamManager(nc)).consumers.info(jetstream.stream, jetstream.durable);
+      return info.num_pending + info.num_ack_pending;
+    } finally {
+      await nc.close();
+    }
+  }
+
+  it("keeps answering 200 through the outage and the kill; the backlog drains after", async () => {
+    const shared = config();
+    const [a, b] = await Promise.all([startInstance("JA", shared), startInstance("JB", shared)]);
+    instances.push(a!, b!);
+    urls = [a!.url, b!.url];
+
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const running = runSdkLoad({ clients: 12, key: PROJECT.key, urls: () => urls, intervalMs: 400, subnet: 9, t0: T0 }, stopped, 60_000);
+
+    await sleep(3_000);
+    await relay!.down();
+    await sleep(OUTAGE_MS);
+    await relay!.up();
+    const upAt = Date.now();
+    // The writers now work through 30 s of batches: kill one mid-group; its unacknowledged group is delivered again.
+    await sleep(300);
+    await b!.kill();
+    const b2 = await startInstance("JB2", shared);
+    instances.splice(instances.indexOf(b!), 1, b2);
+    urls = [a!.url, b2.url];
+
+    await sleep(3_000);
+    stop();
+    load = await running;
+    for (let left = await backlog(); left > 0; left = await backlog()) {
+      expect(Date.now() - upAt, "backlog drained within 90 s of the database's return").to.be.below(90_000);
+      await sleep(250);
+    }
+    drainedMs = Date.now() - upAt;
+
+    const outcomes = outcomesOf(load.attempts);
+    console.log(
+      `      buffered fault suite figures: ${JSON.stringify({
+        sent: load.sent,
+        batches: load.batches,
+        acknowledged: load.acknowledged.size,
+        outcomes,
+        outageMs: OUTAGE_MS,
+        backlogDrainedAfterDbUpMs: drainedMs,
+      })}`,
+    );
+    expect(load.unacknowledged).to.equal(0);
+    const fivexx = Object.keys(outcomes).filter((o) => /^5/.test(o));
+    expect(fivexx, "no 5xx at all").to.deep.equal([]);
+    expect(outcomes.timeout ?? 0).to.equal(0);
+  });
+
+  it("the database holds exactly the acknowledged events, none twice", async () => {
+    const rows = await admin("pg", db!.url, (run) => run(`SELECT session_id, event_id FROM events WHERE project_id = '${PROJECT.id}'`));
+    const stored = rows.map((r) => `${String(r.session_id)}/${String(r.event_id)}`);
+    expect(new Set(stored).size, "an event stored twice").to.equal(stored.length);
+    expect(stored.length).to.equal(load.sent);
+    expect(new Set(stored)).to.deep.equal(load.acknowledged);
+    const [sessions] = await admin("pg", db!.url, (run) => run(`SELECT SUM(event_count) AS n FROM sessions WHERE project_id = '${PROJECT.id}'`));
+    expect(Number(sessions!.n), "session event counts").to.equal(load.sent);
+  });
+});
