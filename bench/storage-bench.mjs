@@ -44,38 +44,39 @@ const T0 = Date.UTC(2026, 9, 1);
 const HOUR = 3600_000;
 const PAGES = ["/", "/pricing", "/docs/getting-started", "/blog/ünïcode-😀", "/checkout"];
 
-/** Deterministic SDK-shaped events spread over 3 days: 60% click, 20% move (5 points), 10% scroll, 10% pageview. */
-function makeBatches(projectId) {
-  const batches = [];
-  let rnd = 42;
+/**
+ * Batch `b` of the deterministic SDK-shaped data, spread over 3 days: 60% click, 20% move (5 points),
+ * 10% scroll, 10% pageview. Built when written (each batch from its own seed), so the bench holds no
+ * data set in memory and the RSS it reports is the store's.
+ */
+function batchAt(projectId, b) {
+  let rnd = (42 + b * 7919) % 2 ** 31;
   const next = () => ((rnd = (rnd * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  for (let b = 0; b < EVENTS / BATCH; b++) {
-    const sessionId = `bench-s${b % 500}`;
-    const events = [];
-    for (let i = 0; i < BATCH; i++) {
-      const n = b * BATCH + i;
-      const ts = T0 + Math.floor((n / EVENTS) * 72 * HOUR);
-      const page = PAGES[n % PAGES.length];
-      const r = next();
-      const base = { projectId, eventId: `bench-e${n}`, sessionId, userId: null, ts, path: page, page, bucket: "1300x700" };
-      const extra = { viewport: { w: 1280, h: 720 }, device: { ua: "bench" } };
-      const x = Math.floor(next() * 1280);
-      const y = Math.floor(next() * 3000);
-      if (r < 0.6) events.push({ ...base, type: "click", data: { ...extra, x, y, selector: "main > button.cta", button: 0 } });
-      else if (r < 0.8) events.push({ ...base, type: "move", data: { ...extra, points: Array.from({ length: 5 }, (_, k) => ({ x: x + k * 9, y: y + k * 3, tsOffset: k * 80 })) } });
-      else if (r < 0.9) events.push({ ...base, type: "scroll", data: { ...extra, scrollY: y, scrollDepthPct: Math.floor(next() * 100) } });
-      else events.push({ ...base, type: "pageview", data: { ...extra, to: page } });
-    }
-    const first = events[0];
-    const last = events[events.length - 1];
-    batches.push({
-      projectId,
-      sessions: [{ projectId, sessionId, userId: null, userTraits: null, startedAt: first.ts, lastSeenAt: last.ts, firstPath: first.path, app: null, device: null }],
-      events,
-    });
+  const sessionId = `bench-s${b % 500}`;
+  const events = [];
+  for (let i = 0; i < BATCH; i++) {
+    const n = b * BATCH + i;
+    const ts = T0 + Math.floor((n / EVENTS) * 72 * HOUR);
+    const page = PAGES[n % PAGES.length];
+    const r = next();
+    const base = { projectId, eventId: `bench-e${n}`, sessionId, userId: null, ts, path: page, page, bucket: "1300x700" };
+    const extra = { viewport: { w: 1280, h: 720 }, device: { ua: "bench" } };
+    const x = Math.floor(next() * 1280);
+    const y = Math.floor(next() * 3000);
+    if (r < 0.6) events.push({ ...base, type: "click", data: { ...extra, x, y, selector: "main > button.cta", button: 0 } });
+    else if (r < 0.8) events.push({ ...base, type: "move", data: { ...extra, points: Array.from({ length: 5 }, (_, k) => ({ x: x + k * 9, y: y + k * 3, tsOffset: k * 80 })) } });
+    else if (r < 0.9) events.push({ ...base, type: "scroll", data: { ...extra, scrollY: y, scrollDepthPct: Math.floor(next() * 100) } });
+    else events.push({ ...base, type: "pageview", data: { ...extra, to: page } });
   }
-  return batches;
+  const first = events[0];
+  const last = events[events.length - 1];
+  return {
+    projectId,
+    sessions: [{ projectId, sessionId, userId: null, userTraits: null, startedAt: first.ts, lastSeenAt: last.ts, firstPath: first.path, app: null, device: null }],
+    events,
+  };
 }
+const BATCHES = EVENTS / BATCH;
 
 async function adminQuery(dialect, url, sql) {
   const s = new SequelizeStorage({ dialect, connectionString: url, poolMax: 1 });
@@ -120,7 +121,6 @@ async function benchStore(name) {
   await new Promise((r) => server.once("listening", r));
   const base = `http://127.0.0.1:${server.address().port}`;
   try {
-    const batches = makeBatches(project.id);
     let cursor = 0;
     let stored = 0;
     const latencies = [];
@@ -129,9 +129,10 @@ async function benchStore(name) {
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: WRITERS }, async () => {
-        while (cursor < batches.length) {
+        while (cursor < BATCHES) {
+          const batch = batchAt(project.id, cursor++);
           const s = performance.now();
-          const { inserted } = await storage.writeBatch(batches[cursor++]);
+          const { inserted } = await storage.writeBatch(batch);
           latencies.push(performance.now() - s);
           stored += inserted;
         }
@@ -152,11 +153,12 @@ async function benchStore(name) {
     // A re-sent 10% must store nothing (and costs what retries cost).
     const t1 = performance.now();
     let dup = 0;
-    for (const b of batches.slice(0, batches.length / 10)) dup += (await storage.writeBatch(b)).duplicates;
+    for (let b = 0; b < BATCHES / 10; b++) dup += (await storage.writeBatch(batchAt(project.id, b))).duplicates;
     const resendMs = performance.now() - t1;
 
     const queries = {
       "click, all time (rollup only)": "/heatmap?type=click",
+      "all types, all time": "/heatmap?type=all",
       "all types, one page, all time": `/heatmap?type=all&path=${encodeURIComponent("/pricing")}`,
       "click, 2 days with partial-hour edges": `/heatmap?type=click&from=${T0 + 90 * 60_000}&to=${T0 + 49 * HOUR + 25 * 60_000}`,
     };

@@ -2,7 +2,7 @@ import { HOUR_MS, periodIndex, type EventType, type RollupCellRow, type RollupFi
 import { sumTileCells, type TileRow } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-sum";
 import { decodeJournal, type JournalRecord } from "./heat-journal";
 import { num, type Row } from "./rows";
-import { Binds, rollupWhere } from "./sql";
+import { Binds, dimWhere, perRange } from "./sql";
 
 /** Runs one statement and answers its rows. */
 export type Select = (sql: string, bind: unknown[]) => Promise<Row[]>;
@@ -31,9 +31,9 @@ function journalRecords(rows: readonly Row[], f: RollupFilter, bucket?: string):
 /** Per (bucket, type): samples and deepest row, from heat_periods plus the unfolded journal. */
 export async function rollupSummary(select: Select, f: RollupFilter): Promise<RollupSummaryRow[]> {
   const b = new Binds();
+  const periods = perRange(b, f, (cond) => `SELECT bucket, type, n, max_gy FROM heat_periods JOIN heat_dims ON heat_dims.id = heat_periods.dim WHERE ${dimWhere(b, f)} AND ${cond}`);
   const rows = await select(
-    `SELECT bucket, type, SUM(n) AS n, MAX(max_gy) AS max_gy, NULL AS body FROM heat_periods JOIN heat_dims ON heat_dims.id = heat_periods.dim
-     WHERE ${rollupWhere(b, f)} GROUP BY bucket, type
+    `SELECT bucket, type, SUM(n) AS n, MAX(max_gy) AS max_gy, NULL AS body FROM (${periods}) p GROUP BY bucket, type
      UNION ALL ${journalBranch(b, f.projectId, 4)}`,
     b.values,
   );
@@ -57,12 +57,10 @@ export async function rollupSummary(select: Select, f: RollupFilter): Promise<Ro
  */
 export async function rollupCells(select: Select, f: RollupFilter & { bucket: string; cellFactor: number }): Promise<RollupCellRow[]> {
   const b = new Binds();
-  const rows = await select(
-    `SELECT type, ty, tx, cells, NULL AS body FROM heat_tiles JOIN heat_dims ON heat_dims.id = heat_tiles.dim
-     WHERE ${rollupWhere(b, f)} AND bucket = ${b.add(f.bucket)}
-     UNION ALL ${journalBranch(b, f.projectId, 4)}`,
-    b.values,
-  );
+  const tiles = perRange(b, f, (cond) => `SELECT type, ty, tx, cells FROM heat_tiles JOIN heat_dims ON heat_dims.id = heat_tiles.dim WHERE ${dimWhere(b, f, f.bucket)} AND ${cond}`);
+  // One NULL body outside the ranges' union: PostgreSQL types a NULL shared by several branches as
+  // text, which then cannot be matched with the journal's bytea.
+  const rows = await select(`SELECT type, ty, tx, cells, NULL AS body FROM (${tiles}) t UNION ALL ${journalBranch(b, f.projectId, 4)}`, b.values);
   const byType = new Map<EventType, TileRow[]>();
   const tilesOf = (type: EventType): TileRow[] => {
     let list = byType.get(type);

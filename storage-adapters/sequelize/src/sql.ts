@@ -24,13 +24,22 @@ export function pageClause(b: Binds, page: string, alias = ""): string {
   return `${alias}page_hash = ${b.add(pageHash(page))} AND ${alias}page = ${b.add(page)}`;
 }
 
-export function rollupWhere(b: Binds, f: RollupFilter): string {
+/** The heat_dims rows a rollup read covers: its project, page (if any), types and bucket (if any). */
+export function dimWhere(b: Binds, f: RollupFilter, bucket?: string): string {
   let sql = `project_id = ${b.add(f.projectId)}`;
   if (f.page !== undefined) sql += ` AND ${pageClause(b, f.page)}`;
   sql += ` AND type IN (${b.list(f.types)})`;
-  if (f.ranges.length === 0) return `${sql} AND 1 = 0`;
-  sql += ` AND (${f.ranges.map((r) => `(span = ${b.add(r.span)} AND t BETWEEN ${b.add(r.from)} AND ${b.add(r.to)})`).join(" OR ")})`;
+  if (bucket !== undefined) sql += ` AND bucket = ${b.add(bucket)}`;
   return sql;
+}
+
+/**
+ * `select(condition)` once per range of the filter, UNION ALL: each branch is a range scan of a
+ * `(dim, span, t)` key. Joined by OR in one WHERE, the planner read every span of each dimension.
+ */
+export function perRange(b: Binds, f: RollupFilter, select: (periods: string) => string): string {
+  if (f.ranges.length === 0) return select("1 = 0");
+  return f.ranges.map((r) => select(`span = ${b.add(r.span)} AND t BETWEEN ${b.add(r.from)} AND ${b.add(r.to)}`)).join(" UNION ALL ");
 }
 
 export function eventWhere(b: Binds, f: EventFilter): string {

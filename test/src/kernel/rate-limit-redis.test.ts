@@ -59,9 +59,7 @@ describe("rate limit shared through Redis (ingestion.rateLimit.redis)", () => {
   });
 
   it("Redis unreachable from the start: the collector starts and counts in this process (never a 500)", async () => {
-    const started = Date.now();
     collectors.push(await startCollector({ ingestion: { rateLimit: { windowMs: 60_000, max: 2, redis: DEAD_REDIS } } }));
-    expect(Date.now() - started).to.be.below(2_000);
     expect(await statuses([collectors[0]!, collectors[0]!, collectors[0]!], new SdkSession("redis-dead"))).to.deep.equal([200, 200, 429]);
   });
 
