@@ -1,6 +1,6 @@
-import type { Request, Response, NextFunction } from "express";
 import { reject, type CollectorPlugin, type Kernel } from "@m-software-engineering/heat-collector-kernel";
 import { ProjectOrigins } from "./allowlist";
+import { mountCorsRoutes } from "./cors-routes";
 import { mountReadCors } from "./read-cors";
 import { normalizeOrigin, originAccepted } from "./origins";
 
@@ -37,46 +37,16 @@ export function cors(options: CorsOptions = {}): CollectorPlugin {
     apply(kernel: Kernel) {
       const origins = new ProjectOrigins(kernel.projects, options.cacheTtlMs ?? 5_000);
 
-      /** The normalized origin if some project accepts it, else null. */
-      const allowedOrigin = async (req: Request): Promise<string | null> => {
-        const raw = req.headers.origin;
-        const origin = raw === undefined ? null : normalizeOrigin(raw);
-        return origin !== null && (await origins.anyAccepts(origin)) ? origin : null;
-      };
-
       kernel.hooks.routes.tap("cors", (router) => {
         mountReadCors(router, origins, maxAge);
-        router.options(INGEST_PATH, (req: Request, res: Response, next: NextFunction) => {
-          res.setHeader("Allow", "POST, OPTIONS");
-          res.setHeader("Vary", "Origin, Access-Control-Request-Headers");
-          if (req.headers.origin === undefined || req.headers["access-control-request-method"] === undefined) {
-            res.status(204).end();
-            return;
-          }
-          allowedOrigin(req)
-            .then((origin) => {
-              if (origin === null) throw reject("origin_not_allowed", "No project accepts requests from this origin.");
-              res.setHeader("Access-Control-Allow-Origin", origin);
-              res.setHeader("Access-Control-Allow-Methods", "POST, OPTIONS");
-              res.setHeader("Access-Control-Allow-Headers", ALLOWED_HEADERS.join(", "));
-              res.setHeader("Access-Control-Max-Age", maxAge);
-              res.status(204).end();
-            })
-            .catch(next);
-        });
-
-        router.use(INGEST_PATH, (req: Request, res: Response, next: NextFunction) => {
-          res.setHeader("Vary", "Origin");
-          if (req.headers.origin === undefined) return next();
-          allowedOrigin(req)
-            .then((origin) => {
-              if (origin !== null) {
-                res.setHeader("Access-Control-Allow-Origin", origin);
-                res.setHeader("Access-Control-Expose-Headers", EXPOSED_HEADERS.join(", "));
-              }
-              next();
-            })
-            .catch(next);
+        mountCorsRoutes(router, {
+          prefix: INGEST_PATH,
+          methods: "POST, OPTIONS",
+          allowedHeaders: ALLOWED_HEADERS,
+          exposedHeaders: EXPOSED_HEADERS,
+          maxAge,
+          allows: (origin) => origins.anyAccepts(origin),
+          refusal: "No project accepts requests from this origin.",
         });
       });
 

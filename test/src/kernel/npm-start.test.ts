@@ -1,20 +1,11 @@
 import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { tempDir } from "../helpers/collector";
+import { freePort } from "../platform/support/example-process";
 
 const sh = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe("npm start (examples/express): the printed curl lines work as printed", () => {
   const tmp = tempDir();
