@@ -15,9 +15,9 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { OTHER_PROJECT, PROJECT } from "../helpers/collector";
 import { requireService } from "../helpers/services";
 import { admin, freshDatabase, PG_URL } from "../conformance/stores";
-import { startInstance, type Instance } from "../multi-instance/support/instances";
 import type { InstanceConfig } from "../multi-instance/support/protocol";
-import { outcomesOf, runSdkLoad, type LoadResult } from "./support/sdk-load";
+import { outcomesOf, type LoadResult } from "./support/sdk-load";
+import { expectExactlyAcknowledged, startPairUnderLoad, type PairUnderLoad } from "./support/pair-under-load";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
 
 const NATS_URL = "nats://127.0.0.1:4222";
@@ -39,8 +39,7 @@ describe("fault suite with the JetStream buffer: a 30 s database outage under lo
   const jetstream = { servers: NATS_URL, stream: `HC_FAULTS_${tag}`, subject: `hc.faults.${tag}`, durable: "writer", ackWaitMs: 3_000, retryDelayMs: 500 };
   let db: { url: string; drop(): Promise<void> } | undefined;
   let relay: TcpProxy | undefined;
-  const instances: Instance[] = [];
-  let urls: string[] = [];
+  let pair: PairUnderLoad | undefined;
   let load: LoadResult;
   let drainedMs = 0;
 
@@ -53,7 +52,7 @@ describe("fault suite with the JetStream buffer: a 30 s database outage under lo
   });
   after(async () => {
     await relay?.up().catch(() => undefined);
-    await Promise.all(instances.map((i) => i.close()));
+    await Promise.all((pair?.instances ?? []).map((i) => i.close()));
     await relay?.close();
     await db?.drop();
     const nc = await connect({ servers: NATS_URL });
@@ -81,14 +80,8 @@ describe("fault suite with the JetStream buffer: a 30 s database outage under lo
   }
 
   it("keeps answering 200 through the outage and the kill; the backlog drains after", async () => {
-    const shared = config();
-    const [a, b] = await Promise.all([startInstance("JA", shared), startInstance("JB", shared)]);
-    instances.push(a!, b!);
-    urls = [a!.url, b!.url];
-
-    let stop!: () => void;
-    const stopped = new Promise<void>((r) => (stop = r));
-    const running = runSdkLoad({ clients: 12, key: PROJECT.key, urls: () => urls, intervalMs: 400, subnet: 9, t0: T0 }, stopped, 60_000);
+    pair = await startPairUnderLoad(["JA", "JB"], config(), 9, T0);
+    const b = pair.instances[1]!;
 
     await sleep(3_000);
     await relay!.down();
@@ -97,14 +90,11 @@ describe("fault suite with the JetStream buffer: a 30 s database outage under lo
     const upAt = Date.now();
     // The writers now work through 30 s of batches: kill one mid-group; its unacknowledged group is delivered again.
     await sleep(300);
-    await b!.kill();
-    const b2 = await startInstance("JB2", shared);
-    instances.splice(instances.indexOf(b!), 1, b2);
-    urls = [a!.url, b2.url];
+    await b.kill();
+    await pair.replace(b, "JB2");
 
     await sleep(3_000);
-    stop();
-    load = await running;
+    load = await pair.finish();
     for (let left = await backlog(); left > 0; left = await backlog()) {
       expect(Date.now() - upAt, "backlog drained within 90 s of the database's return").to.be.below(90_000);
       await sleep(250);
@@ -129,12 +119,6 @@ describe("fault suite with the JetStream buffer: a 30 s database outage under lo
   });
 
   it("the database holds exactly the acknowledged events, none twice", async () => {
-    const rows = await admin("pg", db!.url, (run) => run(`SELECT session_id, event_id FROM events WHERE project_id = '${PROJECT.id}'`));
-    const stored = rows.map((r) => `${String(r.session_id)}/${String(r.event_id)}`);
-    expect(new Set(stored).size, "an event stored twice").to.equal(stored.length);
-    expect(stored.length).to.equal(load.sent);
-    expect(new Set(stored)).to.deep.equal(load.acknowledged);
-    const [sessions] = await admin("pg", db!.url, (run) => run(`SELECT SUM(event_count) AS n FROM sessions WHERE project_id = '${PROJECT.id}'`));
-    expect(Number(sessions!.n), "session event counts").to.equal(load.sent);
+    await expectExactlyAcknowledged(db!.url, load);
   });
 });

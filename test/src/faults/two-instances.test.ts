@@ -15,9 +15,9 @@ import { OTHER_PROJECT, PROJECT } from "../helpers/collector";
 import { requireService } from "../helpers/services";
 import { SdkSession } from "../helpers/sdk";
 import { admin, freshDatabase, PG_URL } from "../conformance/stores";
-import { startInstance, type Instance } from "../multi-instance/support/instances";
 import type { InstanceConfig } from "../multi-instance/support/protocol";
-import { outcomesOf, postBatch, runSdkLoad, type LoadResult } from "./support/sdk-load";
+import { outcomesOf, postBatch, type LoadResult } from "./support/sdk-load";
+import { expectExactlyAcknowledged, startPairUnderLoad, type PairUnderLoad } from "./support/pair-under-load";
 import { canRestartPostgres, restartPostgres } from "./support/postgres-restart";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
@@ -27,8 +27,7 @@ const T0 = Date.UTC(2026, 10, 4, 9, 0, 0);
 describe("fault suite: two instances on one PostgreSQL and one Redis, SDK-like load, kill -9, PostgreSQL restart, a key over its limit", function () {
   this.timeout(240_000);
   let db: { url: string; drop(): Promise<void> } | undefined;
-  const instances: Instance[] = [];
-  let urls: string[] = [];
+  let pair: PairUnderLoad | undefined;
   let load: LoadResult;
   let limitReplies: Array<number | string> = [];
   let restart: { startedAt: number; upAt: number };
@@ -45,7 +44,7 @@ describe("fault suite: two instances on one PostgreSQL and one Redis, SDK-like l
     db = await freshDatabase("pg", PG_URL, "hc_faults");
   });
   after(async () => {
-    await Promise.all(instances.map((i) => i.close()));
+    await Promise.all((pair?.instances ?? []).map((i) => i.close()));
     await db?.drop();
   });
 
@@ -57,22 +56,15 @@ describe("fault suite: two instances on one PostgreSQL and one Redis, SDK-like l
   });
 
   it("runs the load through the faults: every batch acknowledged in the end, never a 500 or a hang", async () => {
-    const shared = config();
-    const [a, b] = await Promise.all([startInstance("A", shared), startInstance("B", shared)]);
-    instances.push(a!, b!);
-    urls = [a!.url, b!.url];
-
-    let stop!: () => void;
-    const stopped = new Promise<void>((r) => (stop = r));
-    const running = runSdkLoad({ clients: 12, key: PROJECT.key, urls: () => urls, intervalMs: 400, subnet: 7, t0: T0 }, stopped, 60_000);
+    pair = await startPairUnderLoad(["A", "B"], config(), 7, T0);
+    const b = pair.instances[1]!;
 
     await sleep(4_000);
     killedAt = Date.now();
-    await b!.kill();
-    const b2 = await startInstance("B2", shared);
+    await b.kill();
+    await pair.replace(b, "B2");
     restartedAt = Date.now();
-    instances.splice(instances.indexOf(b!), 1, b2);
-    urls = [a!.url, b2.url];
+    const urls = pair.instances.map((i) => i.url);
 
     await sleep(4_000);
     restart = await restartPostgres();
@@ -88,8 +80,7 @@ describe("fault suite: two instances on one PostgreSQL and one Redis, SDK-like l
     limitReplies = limited.map((r) => r.outcome);
 
     await sleep(3_000);
-    stop();
-    load = await running;
+    load = await pair.finish();
 
     const outcomes = outcomesOf(load.attempts);
     console.log(`      fault suite figures: ${JSON.stringify(figures(load, outcomes, restart, killedAt, restartedAt, limitReplies))}`);
@@ -108,13 +99,7 @@ describe("fault suite: two instances on one PostgreSQL and one Redis, SDK-like l
   });
 
   it("the database holds exactly the acknowledged events, none twice", async () => {
-    const rows = await admin("pg", db!.url, (run) => run(`SELECT session_id, event_id FROM events WHERE project_id = '${PROJECT.id}'`));
-    const stored = rows.map((r) => `${String(r.session_id)}/${String(r.event_id)}`);
-    expect(new Set(stored).size, "an event stored twice").to.equal(stored.length);
-    expect(stored.length).to.equal(load.sent);
-    expect(new Set(stored)).to.deep.equal(load.acknowledged);
-    const [sessions] = await admin("pg", db!.url, (run) => run(`SELECT SUM(event_count) AS n FROM sessions WHERE project_id = '${PROJECT.id}'`));
-    expect(Number(sessions!.n), "session event counts").to.equal(load.sent);
+    await expectExactlyAcknowledged(db!.url, load);
   });
 });
 
