@@ -1,5 +1,5 @@
 import { forEachSample, HOUR_MS, type EventType, type StoredEvent } from "@m-software-engineering/heat-collector-kernel";
-import { cellIndex, encodeTile, putVarint, TILE_CELLS, tileKey, tileX, tileY, varint } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-codec";
+import { cellIndex, putVarint, TILE_CELLS, tileKey, tileX, tileY, varint } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-codec";
 
 /**
  * A heat journal entry: the samples of one group transaction's new events in one project, as
@@ -28,8 +28,13 @@ interface OpenHour {
   hour: number;
   n: number;
   maxGy: number;
-  tiles: Map<number, Uint32Array>;
+  /** One number per sample: tileKey × TILE_CELLS + cell index, so sorting groups tiles and cells. A
+   * dense tile per (hour, tile) allocated 1 KB for nearly every random click (15% of ingest CPU in GC). */
+  samples: number[];
 }
+
+/** Room for the largest tile encoding: every cell, each count a full varint. */
+const scratch = Buffer.alloc(TILE_CELLS * 9);
 
 /** Zigzag, so that hours before 1970 stay small unsigned varints (arithmetic: hours exceed 2^31). */
 const zigzag = (v: number): number => (v >= 0 ? 2 * v : -2 * v - 1);
@@ -54,15 +59,12 @@ export class JournalBuilder {
     const key = `${dim}:${hour}`;
     let open = this.hours.get(key);
     if (!open) {
-      open = { dim, hour, n: 0, maxGy: 0, tiles: new Map() };
+      open = { dim, hour, n: 0, maxGy: 0, samples: [] };
       this.hours.set(key, open);
     }
     const into = open;
     forEachSample(e, (gx, gy) => {
-      const tk = tileKey(gx, gy);
-      let tile = into.tiles.get(tk);
-      if (!tile) into.tiles.set(tk, (tile = new Uint32Array(TILE_CELLS)));
-      tile[cellIndex(gx, gy)]!++;
+      into.samples.push(tileKey(gx, gy) * TILE_CELLS + cellIndex(gx, gy));
       into.n++;
       if (gy > into.maxGy) into.maxGy = gy;
     });
@@ -77,16 +79,35 @@ export class JournalBuilder {
     head.uint(this.hours.size);
     parts.push(head.done());
     for (const h of this.hours.values()) {
-      const w = new Writer();
-      w.uint(h.dim).uint(zigzag(h.hour)).uint(h.n).uint(h.maxGy).uint(h.tiles.size);
-      parts.push(w.done());
-      for (const [tk, counts] of h.tiles) {
-        const cells = encodeTile(counts);
-        parts.push(new Writer().uint(tileY(tk)).uint(tileX(tk)).uint(cells.length).done(), cells);
-      }
+      const tiles = encodeSamples(h.samples);
+      parts.push(new Writer().uint(h.dim).uint(zigzag(h.hour)).uint(h.n).uint(h.maxGy).uint(tiles.length).done());
+      for (const [tk, cells] of tiles) parts.push(new Writer().uint(tileY(tk)).uint(tileX(tk)).uint(cells.length).done(), cells);
     }
     return Buffer.concat(parts);
   }
+}
+
+/** Samples (tileKey × TILE_CELLS + cell) as encoded tiles, in the tile codec's encoding (cells in index order). */
+function encodeSamples(samples: readonly number[]): Array<[number, Buffer]> {
+  const sorted = Float64Array.from(samples).sort();
+  const out: Array<[number, Buffer]> = [];
+  let i = 0;
+  while (i < sorted.length) {
+    const tk = Math.floor(sorted[i]! / TILE_CELLS);
+    let at = 0;
+    while (i < sorted.length && Math.floor(sorted[i]! / TILE_CELLS) === tk) {
+      const key = sorted[i]!;
+      let n = 0;
+      while (i < sorted.length && sorted[i] === key) {
+        n++;
+        i++;
+      }
+      scratch[at++] = key - tk * TILE_CELLS;
+      at = putVarint(scratch, at, n);
+    }
+    out.push([tk, Buffer.from(scratch.subarray(0, at))]);
+  }
+  return out;
 }
 
 /** Small varint writer over a growing buffer. */
