@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import Redis from "ioredis";
 import request from "supertest";
 import { createCollector } from "@m-software-engineering/heat-collector";
@@ -74,6 +75,29 @@ describe("rate limit shared through Redis (ingestion.rateLimit.redis)", () => {
     own.disconnect();
     // The in-memory fallback has its own budget of 3, not the 2 left in Redis.
     expect(await statuses([c, c, c, c], s)).to.deep.equal([200, 200, 200, 429]);
+  });
+
+  it("a Redis that stops answering: requests are not held, they are counted in memory", async () => {
+    // A server that completes ioredis's handshake (one +OK per CLIENT SETINFO) and then answers
+    // nothing: a stalled Redis, not a refused one.
+    const sockets: Socket[] = [];
+    const stalled = createServer((socket) => {
+      sockets.push(socket);
+      socket.on("data", (chunk) => socket.write("+OK\r\n".repeat(chunk.toString().match(/SETINFO/g)?.length ?? 0)));
+    });
+    await new Promise<void>((listening) => stalled.listen(0, "127.0.0.1", listening));
+    const own = new Redis({ host: "127.0.0.1", port: (stalled.address() as AddressInfo).port, enableReadyCheck: false, enableOfflineQueue: false });
+    own.on("error", () => undefined);
+    try {
+      await new Promise((ready) => own.once("ready", ready));
+      collectors.push(await startCollector({ ingestion: { rateLimit: { windowMs: 60_000, max: 2, redis: own } } }));
+      const c = collectors[0]!;
+      expect(await statuses([c, c, c], new SdkSession("redis-stalled"))).to.deep.equal([200, 200, 429]);
+    } finally {
+      own.disconnect();
+      for (const s of sockets) s.destroy();
+      stalled.close();
+    }
   });
 
   it("with redis, windowMs must be whole seconds (Redis expires keys by the second)", async () => {
