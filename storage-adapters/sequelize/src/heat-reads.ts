@@ -15,10 +15,11 @@ const journalBranch = (b: Binds, projectId: string, leading: number): string =>
 /** The journal records (from the statement's journal rows) that the filter reads. */
 function journalRecords(rows: readonly Row[], f: RollupFilter, bucket?: string): JournalRecord[] {
   const out: JournalRecord[] = [];
+  const pages = f.pages === undefined ? undefined : new Set(f.pages);
   for (const row of rows) {
     if (row.body === null || row.body === undefined) continue;
     for (const rec of decodeJournal(row.body as Buffer)) {
-      if (f.page !== undefined && rec.page !== f.page) continue;
+      if (pages !== undefined && !pages.has(rec.page)) continue;
       if (bucket !== undefined && rec.bucket !== bucket) continue;
       if (!f.types.includes(rec.type)) continue;
       const start = rec.hour * HOUR_MS;
@@ -26,6 +27,22 @@ function journalRecords(rows: readonly Row[], f: RollupFilter, bucket?: string):
     }
   }
   return out;
+}
+
+/** The project's distinct pages: those of its heat dimensions plus those only in the unfolded journal. */
+export async function listPages(select: Select, projectId: string): Promise<string[]> {
+  const b = new Binds();
+  const rows = await select(
+    `SELECT page, NULL AS body FROM (SELECT DISTINCT page FROM heat_dims WHERE project_id = ${b.add(projectId)}) d
+     UNION ALL SELECT NULL, body FROM heat_journal WHERE project_id = ${b.add(projectId)}`,
+    b.values,
+  );
+  const pages = new Set<string>();
+  for (const r of rows) {
+    if (r.body === null || r.body === undefined) pages.add(String(r.page));
+    else for (const rec of decodeJournal(r.body as Buffer)) pages.add(rec.page);
+  }
+  return [...pages];
 }
 
 /** Per (bucket, type): samples and deepest row, from heat_periods plus the unfolded journal. */

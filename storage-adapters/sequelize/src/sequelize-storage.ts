@@ -24,11 +24,11 @@ import { FoldScheduler } from "./fold-scheduler";
 import { GroupCommit, type GroupCommitOptions } from "./group-commit";
 import { commitGroup, type InsertedRows } from "./group-writer";
 import { FOLD_ROWS, foldJournal, withFoldLock } from "./heat-fold";
-import { rollupCells, rollupSummary } from "./heat-reads";
+import { listPages, rollupCells, rollupSummary } from "./heat-reads";
 import { runMigrations } from "./migrations";
 import { withConnection, type RawConnection } from "./raw-connection";
 import { num, toEvent, toProject, toSecret, toSession, type Row } from "./rows";
-import { Binds, eventWhere, pageClause } from "./sql";
+import { Binds, eventWhere, pagesClause } from "./sql";
 
 export type SequelizeStorageOptions = ConnectOptions & {
   /** Times a group is retried after a deadlock or serialization failure (all or nothing). Default 4. */
@@ -176,6 +176,10 @@ export class SequelizeStorage implements StorageAdapter {
     return num(r?.n ?? 0);
   }
 
+  listPages(projectId: string): Promise<string[]> {
+    return listPages((sql, bind) => this.select(sql, bind), projectId);
+  }
+
   rollupSummary(filter: RollupFilter): Promise<RollupSummaryRow[]> {
     return rollupSummary((sql, bind) => this.select(sql, bind), filter);
   }
@@ -215,8 +219,8 @@ export class SequelizeStorage implements StorageAdapter {
     if (filter.userId !== undefined) clauses.push(`s.user_id = ${b.add(filter.userId)}`);
     if (filter.fromTs !== undefined) clauses.push(`s.last_seen_at >= ${b.add(filter.fromTs)}`);
     if (filter.toTs !== undefined) clauses.push(`s.started_at <= ${b.add(filter.toTs)}`);
-    if (filter.page !== undefined) {
-      clauses.push(`EXISTS (SELECT 1 FROM events e WHERE e.project_id = s.project_id AND e.session_id = s.session_id AND ${pageClause(b, filter.page, "e.")})`);
+    if (filter.pages !== undefined) {
+      clauses.push(`EXISTS (SELECT 1 FROM events e WHERE e.project_id = s.project_id AND e.session_id = s.session_id AND ${pagesClause(b, filter.pages, "e.")})`);
     }
     const rows = await this.select(
       `SELECT s.* FROM sessions s WHERE ${clauses.join(" AND ")} ORDER BY s.last_seen_at DESC, s.session_id LIMIT ${int(page.limit)} OFFSET ${int(page.offset)}`,

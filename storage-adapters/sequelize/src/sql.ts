@@ -24,10 +24,16 @@ export function pageClause(b: Binds, page: string, alias = ""): string {
   return `${alias}page_hash = ${b.add(pageHash(page))} AND ${alias}page = ${b.add(page)}`;
 }
 
-/** The heat_dims rows a rollup read covers: its project, page (if any), types and bucket (if any). */
+/** Membership in a list of pages (a pathPattern's matches): the hashes for the index, the pages for exactness. */
+export function pagesClause(b: Binds, pages: readonly string[], alias = ""): string {
+  if (pages.length === 1) return pageClause(b, pages[0]!, alias);
+  return `${alias}page_hash IN (${b.list(pages.map(pageHash))}) AND ${alias}page IN (${b.list(pages)})`;
+}
+
+/** The heat_dims rows a rollup read covers: its project, pages (if any), types and bucket (if any). */
 export function dimWhere(b: Binds, f: RollupFilter, bucket?: string): string {
   let sql = `project_id = ${b.add(f.projectId)}`;
-  if (f.page !== undefined) sql += ` AND ${pageClause(b, f.page)}`;
+  if (f.pages !== undefined) sql += ` AND ${pagesClause(b, f.pages)}`;
   sql += ` AND type IN (${b.list(f.types)})`;
   if (bucket !== undefined) sql += ` AND bucket = ${b.add(bucket)}`;
   return sql;
@@ -46,7 +52,7 @@ export function eventWhere(b: Binds, f: EventFilter): string {
   const clauses = [`project_id = ${b.add(f.projectId)}`];
   if (f.sessionId !== undefined) clauses.push(`session_id = ${b.add(f.sessionId)}`);
   if (f.userId !== undefined) clauses.push(`user_id = ${b.add(f.userId)}`);
-  if (f.page !== undefined) clauses.push(pageClause(b, f.page));
+  if (f.pages !== undefined) clauses.push(pagesClause(b, f.pages));
   if (f.types) clauses.push(`type IN (${b.list(f.types)})`);
   if (f.fromTs !== undefined) clauses.push(`ts >= ${b.add(f.fromTs)}`);
   if (f.toTs !== undefined) clauses.push(`ts <= ${b.add(f.toTs)}`);

@@ -36,7 +36,11 @@ export function eventQuery(f: EventFilter): EventQuery {
   };
   eq("session_id", f.sessionId);
   eq("user_id", f.userId);
-  eq("page", f.page);
+  if (f.pages !== undefined) {
+    // One bind value whatever the number of pages (a pathPattern's matches): one cached statement.
+    clauses.push(f.pages.length === 1 ? "page = ?" : "page IN (SELECT value FROM json_each(?))");
+    params.push(f.pages.length === 1 ? f.pages[0]! : JSON.stringify(f.pages));
+  }
   if (f.types) {
     clauses.push(`type IN (${f.types.map(() => "?").join(",")})`);
     params.push(...f.types);
@@ -49,7 +53,7 @@ export function eventQuery(f: EventFilter): EventQuery {
     clauses.push(`${BUCKET} <= ?`, "ts <= ?");
     params.push(bucketOf(f.toTs), f.toTs);
   }
-  const index = f.sessionId !== undefined ? "events_session" : f.userId !== undefined ? "events_user" : f.page !== undefined ? "events_page" : "events_time";
+  const index = f.sessionId !== undefined ? "events_session" : f.userId !== undefined ? "events_user" : f.pages !== undefined ? "events_page" : "events_time";
   const orderBy = index === "events_session" ? "ts, event_id, session_id" : `${BUCKET}, ts, event_id, session_id`;
   return { from: `events INDEXED BY ${index}`, where: clauses.join(" AND "), params, orderBy };
 }

@@ -79,9 +79,9 @@ export class HeatTileStore {
   private dimsFor(f: RollupFilter, bucket?: string): Array<{ id: number; bucket: string; type: EventType }> {
     const clauses = ["project_id = ?", `type IN (${f.types.map(() => "?").join(",")})`];
     const params: Param[] = [f.projectId, ...f.types];
-    if (f.page !== undefined) {
-      clauses.push("page = ?");
-      params.push(f.page);
+    if (f.pages !== undefined) {
+      clauses.push("page IN (SELECT value FROM json_each(?))");
+      params.push(JSON.stringify(f.pages));
     }
     if (bucket !== undefined) {
       clauses.push("bucket = ?");
@@ -124,6 +124,11 @@ export class HeatTileStore {
       await sumTileCells(tiles, k, (cx, cy, n) => rows.push({ type, cx, cy, n }));
     }
     return rows;
+  }
+
+  /** The project's distinct pages with a heat dimension (every stored event has one, once folded). */
+  pages(projectId: string): string[] {
+    return (this.prepare("SELECT DISTINCT page FROM heat_dims WHERE project_id = ?").raw().all(projectId) as Array<[string]>).map((r) => r[0]);
   }
 
   /** Deletes the periods that ended before `beforeTs`; inside the caller's transaction. */

@@ -78,6 +78,11 @@ export class SqliteStorage implements StorageAdapter {
     return this.writer.call("fold", null);
   }
 
+  async listPages(projectId: string): Promise<string[]> {
+    await this.foldRollup(); // a page's dimension is created when its first samples are written
+    return this.tiles.pages(projectId);
+  }
+
   async rollupSummary(filter: RollupFilter): Promise<RollupSummaryRow[]> {
     await this.foldRollup();
     return this.tiles.summary(filter);
@@ -120,9 +125,9 @@ export class SqliteStorage implements StorageAdapter {
       clauses.push("s.started_at <= ?");
       params.push(filter.toTs);
     }
-    if (filter.page !== undefined) {
-      clauses.push("EXISTS (SELECT 1 FROM events e WHERE e.project_id = s.project_id AND e.session_id = s.session_id AND e.page = ?)");
-      params.push(filter.page);
+    if (filter.pages !== undefined) {
+      clauses.push("EXISTS (SELECT 1 FROM events e WHERE e.project_id = s.project_id AND e.session_id = s.session_id AND e.page IN (SELECT value FROM json_each(?)))");
+      params.push(JSON.stringify(filter.pages));
     }
     return (
       this.stmt(`SELECT s.* FROM sessions s WHERE ${clauses.join(" AND ")} ORDER BY s.last_seen_at DESC, s.session_id LIMIT ? OFFSET ?`).all(

@@ -12,6 +12,8 @@ const BEYOND_2_32 = 2 ** 32 * 1000;
 /** The last valid JS Date, minus a minute. */
 const FAR_FUTURE = 8.64e15 - 60_000;
 
+/** Paths of the pathPattern session (one click and one scroll each). */
+export const PATTERN_PAGES = ["/blog", "/blog/", "/blog/a", "/blog/a/?ref=x", "/blog/b/c", "/p/1/edit", "/p/2/edit/", "/p/2/view"];
 export const UNICODE_PATH = "/café/日本語/😀";
 export const LONG_PAGE = `/${"ü".repeat(1023)}${"日".repeat(1024)}`; // 2048 chars, 5 KB of UTF-8
 const LONG_SELECTOR = `main > div.ünïcödé[data-x="😀"] ${"> span.c".repeat(600)}`.slice(0, 4096);
@@ -32,6 +34,7 @@ export function buildScenario(): Scenario {
   const farFuture = new SdkSession("conf-ff", FAR_FUTURE);
   const concurrent = new SdkSession("conf-c", T0 + 26 * 3600_000);
   const order = new SdkSession("conf-o", T0 + 5 * 3600_000);
+  const patterns = new SdkSession("conf-p", T0 + 8 * 3600_000);
 
   /** Sequential batches: every event type, unicode and long pages, far timestamps. */
   const batches: IngestPayload[] = [
@@ -60,6 +63,8 @@ export function buildScenario(): Scenario {
     ]),
     future.payload([future.pageview("/future"), future.click(50, 60, "/future"), future.scroll(10, 33.3, "/future")], { id: "user-2" }),
     farFuture.payload([farFuture.click(70, 80, "/future"), farFuture.click(70, 81, "/future")]),
+    // Pages for pathPattern: trailing slashes, nested segments, a query on a matched page.
+    patterns.payload(PATTERN_PAGES.flatMap((path, i) => [patterns.click(16 * i, 24, path), patterns.scroll(100, 10 * i, path)])),
   ];
 
   /** Events at one timestamp whose ids only byte order tells apart (case, accents, a trailing space). */
@@ -128,6 +133,15 @@ export const READS: Record<string, string> = {
   "sessions user": `${api}/sessions?userId=user-1`,
   "sessions page": `${api}/sessions?path=${p(UNICODE_PATH)}`,
   "sessions range": `${api}/sessions?from=${T0}&to=${T0 + 3 * hour}`,
+  "heatmap pattern": `${api}/heatmap?type=all&pathPattern=${p("/blog/*")}`,
+  "heatmap pattern globstar": `${api}/heatmap?type=all&pathPattern=${p("/blog/**")}`,
+  "heatmap pattern segment": `${api}/heatmap?type=click&pathPattern=${p("/p/*/edit")}`,
+  "heatmap pattern and path": `${api}/heatmap?type=all&path=/pricing&pathPattern=${p("/pr*")}`,
+  "heatmap pattern unicode": `${api}/heatmap?type=all&pathPattern=${p("/café/**")}`,
+  "events pattern": `${api}/events?pathPattern=${p("/p/*/edit")}`,
+  "events pattern none": `${api}/events?pathPattern=${p("/nowhere/*")}`,
+  "events pattern every page": `${api}/events?type=all&limit=1000&pathPattern=**`,
+  "sessions pattern": `${api}/sessions?pathPattern=${p("/blog/**")}`,
   "session detail": `/api/sessions/conf-a-session?projectId=${PROJECT.id}`,
   "session detail unscoped": `/api/sessions/conf-c-session`,
   "session detail paged": `/api/sessions/conf-c-session?limit=5&offset=7&type=click`,

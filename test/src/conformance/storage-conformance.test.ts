@@ -124,6 +124,42 @@ for (const target of TARGETS) {
         expect(res.body).to.include({ stored: 0, duplicates: batches[0]!.events.length });
       });
 
+      it("selects pages by pathPattern: exactly the union of the pages it matches (trailing slash ignored)", async () => {
+        const api = `/api/projects/${PROJECT.id}`;
+        const get = async (url: string) => (await request(c.app).get(url).expect(200)).body as {
+          events?: Array<{ eventId: string; sessionId: string }>;
+          sessions?: Array<{ sessionId: string }>;
+          meta?: { total: number; typeBreakdown: Record<string, number> };
+        };
+        const ids = (events: Array<{ eventId: string; sessionId: string }>) => events.map((e) => `${e.sessionId}/${e.eventId}`).sort();
+        const cases: Array<[string, string[]]> = [
+          ["/blog/*", ["/blog/a", "/blog/a/"]],
+          ["/blog/**", ["/blog", "/blog/", "/blog/a", "/blog/a/", "/blog/b/c"]],
+          ["/blog", ["/blog", "/blog/"]],
+          ["/p/*/edit", ["/p/1/edit", "/p/2/edit/"]],
+          ["/P/*/edit", []],
+        ];
+        for (const [pattern, pages] of cases) {
+          const q = `pathPattern=${encodeURIComponent(pattern)}`;
+          const byPattern = await get(`${api}/events?type=all&limit=1000&${q}`);
+          const byPage = await Promise.all(pages.map((page) => get(`${api}/events?type=all&limit=1000&path=${encodeURIComponent(page)}`)));
+          expect(ids(byPattern.events!), pattern).to.deep.equal(ids(byPage.flatMap((r) => r.events!)));
+          expect(byPattern.events!.length, pattern).to.equal(pages.length * 2);
+          const heat = await get(`${api}/heatmap?type=all&${q}`);
+          const heatByPage = await Promise.all(pages.map((page) => get(`${api}/heatmap?type=all&path=${encodeURIComponent(page)}`)));
+          expect(heat.meta!.total, pattern).to.equal(heatByPage.reduce((n, r) => n + r.meta!.total, 0));
+          expect(heat.meta!.total, pattern).to.equal(pages.length * 2);
+          const sessions = await get(`${api}/sessions?${q}`);
+          expect(sessions.sessions!.map((x) => x.sessionId), pattern).to.deep.equal(pages.length > 0 ? ["conf-p-session"] : []);
+        }
+        // With path, the pattern only narrows: a path it does not match selects nothing.
+        expect((await get(`${api}/events?path=/pricing&pathPattern=${encodeURIComponent("/blog/*")}`)).events).to.deep.equal([]);
+        const every = await get(`${api}/events?type=all&limit=1000&pathPattern=**`);
+        expect(ids(every.events!)).to.deep.equal(ids((await get(`${api}/events?type=all&limit=1000`)).events!));
+        const empty = await request(c.app).get(`${api}/heatmap?pathPattern=`).expect(400);
+        expect(empty.body).to.include({ code: "invalid_query" });
+      });
+
       it("leaves nothing behind when a batch fails half-way (a trigger refuses its second session)", async () => {
         for (const sql of store!.failTrigger) await store!.query(sql);
         const before = await Promise.all([read(c.app, READS["events all"]!), read(c.app, READS["heatmap all"]!), read(c.app, READS["sessions all"]!)]);

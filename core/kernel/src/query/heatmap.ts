@@ -58,7 +58,7 @@ export function splitRange(fromTs: number | undefined, toTs: number | undefined)
  * Summary and 8 px cells of the partial-hour edges, counted with the rollup's own sample rule
  * (forEachSample), once per sample: the rollup's spans would only count each sample three times.
  */
-async function edgeRollup(storage: StorageAdapter, projectId: string, q: HeatmapQuery, edges: TimeSplit["edges"]) {
+async function edgeRollup(storage: StorageAdapter, projectId: string, q: HeatmapQuery, pages: readonly string[] | undefined, edges: TimeSplit["edges"]) {
   const summary = new Map<string, RollupSummaryRow>();
   /** Per summary key, cell counts keyed gy * 2^24 + gx (gx < 2^24: coordinates are at most 1e8 px). */
   const cells = new Map<string, Map<number, number>>();
@@ -75,7 +75,7 @@ async function edgeRollup(storage: StorageAdapter, projectId: string, q: Heatmap
     });
   };
   for (const edge of edges) {
-    for await (const e of storage.scanEvents({ projectId, ...(q.page !== undefined && { page: q.page }), types: q.types, ...edge })) absorb(e);
+    for await (const e of storage.scanEvents({ projectId, ...(pages && { pages }), types: q.types, ...edge })) absorb(e);
   }
   const cellRows: Array<{ bucket: string; type: EventType; gx: number; gy: number; n: number }> = [];
   for (const [sk, grid] of cells) {
@@ -95,12 +95,13 @@ function parseBucket(bucket: string | null): { w: number; h: number } {
 /**
  * Builds a heatmap from the heat rollup (whole hours, aggregated by the database) plus the partial
  * hours at the range's edges. Cost grows with the number of distinct cells, not of events.
+ * `pages`: the page keys the query's `path` / `pathPattern` resolved to (undefined: every page).
  */
-export async function buildHeatmap(storage: StorageAdapter, projectId: string, q: HeatmapQuery): Promise<HeatmapBody> {
+export async function buildHeatmap(storage: StorageAdapter, projectId: string, q: HeatmapQuery, pages: readonly string[] | undefined): Promise<HeatmapBody> {
   const split = splitRange(q.fromTs, q.toTs);
   const filter: RollupFilter | null =
-    split.ranges.length > 0 ? { projectId, ...(q.page !== undefined && { page: q.page }), types: q.types, ranges: split.ranges } : null;
-  const edge = split.edges.length > 0 ? await edgeRollup(storage, projectId, q, split.edges) : { summary: [], cells: [] };
+    split.ranges.length > 0 ? { projectId, ...(pages && { pages }), types: q.types, ranges: split.ranges } : null;
+  const edge = split.edges.length > 0 ? await edgeRollup(storage, projectId, q, pages, split.edges) : { summary: [], cells: [] };
   const summary = [...(filter ? await storage.rollupSummary(filter) : []), ...edge.summary];
 
   const buckets: Record<string, number> = {};

@@ -2,6 +2,7 @@ import Ajv, { type ValidateFunction } from "ajv";
 import { CollectorError } from "../errors";
 import { EVENT_TYPES, type EventType } from "../events";
 import { pageOf } from "../ingest/to-records";
+import type { PageSelector } from "./page-pattern";
 
 /**
  * Query-string parsing for the query APIs: one ajv schema per endpoint, compiled once, with type
@@ -12,6 +13,7 @@ const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true, str
 const TYPE_FILTER = { type: "string", enum: ["all", ...EVENT_TYPES] };
 const TIME = { type: "string", maxLength: 40 };
 const PATH = { type: "string", maxLength: 2048 };
+const PATH_PATTERN = { type: "string", minLength: 1, maxLength: 1024 };
 const ID = { type: "string", minLength: 1, maxLength: 128 };
 const paging = (max: number, dflt: number) => ({
   limit: { type: "integer", minimum: 1, maximum: max, default: dflt },
@@ -24,21 +26,22 @@ function compile<T>(properties: Record<string, object>): ValidateFunction<T> {
 
 type TypeFilter = "all" | EventType;
 
-interface RawHeatmapQuery { type: TypeFilter; path?: string; from?: string; to?: string; resolution: number; viewportBucket?: string }
-interface RawEventsQuery { type?: TypeFilter; path?: string; sessionId?: string; userId?: string; from?: string; to?: string; limit: number; offset: number }
-interface RawSessionsQuery { userId?: string; path?: string; from?: string; to?: string; limit: number; offset: number }
+interface RawHeatmapQuery { type: TypeFilter; path?: string; pathPattern?: string; from?: string; to?: string; resolution: number; viewportBucket?: string }
+interface RawEventsQuery { type?: TypeFilter; path?: string; pathPattern?: string; sessionId?: string; userId?: string; from?: string; to?: string; limit: number; offset: number }
+interface RawSessionsQuery { userId?: string; path?: string; pathPattern?: string; from?: string; to?: string; limit: number; offset: number }
 interface RawSessionQuery { projectId?: string; type?: TypeFilter; limit: number; offset: number }
 
 const heatmapSchema = compile<RawHeatmapQuery>({
   type: { ...TYPE_FILTER, default: "click" },
   path: PATH,
+  pathPattern: PATH_PATTERN,
   from: TIME,
   to: TIME,
   resolution: { type: "integer", minimum: 8, maximum: 1024, default: 128 },
   viewportBucket: { type: "string", pattern: "^\\d{1,6}x\\d{1,6}$" },
 });
-const eventsSchema = compile<RawEventsQuery>({ type: TYPE_FILTER, path: PATH, sessionId: ID, userId: ID, from: TIME, to: TIME, ...paging(1000, 200) });
-const sessionsSchema = compile<RawSessionsQuery>({ userId: ID, path: PATH, from: TIME, to: TIME, ...paging(200, 50) });
+const eventsSchema = compile<RawEventsQuery>({ type: TYPE_FILTER, path: PATH, pathPattern: PATH_PATTERN, sessionId: ID, userId: ID, from: TIME, to: TIME, ...paging(1000, 200) });
+const sessionsSchema = compile<RawSessionsQuery>({ userId: ID, path: PATH, pathPattern: PATH_PATTERN, from: TIME, to: TIME, ...paging(200, 50) });
 const sessionSchema = compile<RawSessionQuery>({ projectId: ID, type: TYPE_FILTER, ...paging(1000, 500) });
 
 function run<T>(validate: ValidateFunction<T>, query: unknown): T {
@@ -77,11 +80,15 @@ function range(from: string | undefined, to: string | undefined): { fromTs?: num
 }
 
 const typesOf = (t: TypeFilter | undefined): readonly EventType[] | undefined => (t === undefined || t === "all" ? undefined : [t]);
-const pageParam = (path: string | undefined) => (path === undefined || path === "" ? {} : { page: pageOf(path) });
+/** `path` as its page key, and `pathPattern` as given: resolved against stored pages by page-pattern.ts. */
+const pageParams = (path: string | undefined, pathPattern: string | undefined): PageSelector => ({
+  ...(path !== undefined && path !== "" && { page: pageOf(path) }),
+  ...(pathPattern !== undefined && { pathPattern }),
+});
 
-export interface HeatmapQuery { type: TypeFilter; types: readonly EventType[]; page?: string; fromTs?: number; toTs?: number; resolution: number; bucket?: string }
-export interface EventsQuery { types?: readonly EventType[]; page?: string; sessionId?: string; userId?: string; fromTs?: number; toTs?: number; limit: number; offset: number }
-export interface SessionsQuery { userId?: string; page?: string; fromTs?: number; toTs?: number; limit: number; offset: number }
+export interface HeatmapQuery extends PageSelector { type: TypeFilter; types: readonly EventType[]; fromTs?: number; toTs?: number; resolution: number; bucket?: string }
+export interface EventsQuery extends PageSelector { types?: readonly EventType[]; sessionId?: string; userId?: string; fromTs?: number; toTs?: number; limit: number; offset: number }
+export interface SessionsQuery extends PageSelector { userId?: string; fromTs?: number; toTs?: number; limit: number; offset: number }
 export interface SessionQuery { projectId?: string; types?: readonly EventType[]; limit: number; offset: number }
 
 export function parseHeatmapQuery(q: unknown): HeatmapQuery {
@@ -89,7 +96,7 @@ export function parseHeatmapQuery(q: unknown): HeatmapQuery {
   return {
     type: r.type,
     types: typesOf(r.type) ?? EVENT_TYPES,
-    ...pageParam(r.path),
+    ...pageParams(r.path, r.pathPattern),
     ...range(r.from, r.to),
     resolution: r.resolution,
     ...(r.viewportBucket !== undefined && { bucket: r.viewportBucket }),
@@ -101,7 +108,7 @@ export function parseEventsQuery(q: unknown): EventsQuery {
   const types = typesOf(r.type);
   return {
     ...(types && { types }),
-    ...pageParam(r.path),
+    ...pageParams(r.path, r.pathPattern),
     ...(r.sessionId !== undefined && { sessionId: r.sessionId }),
     ...(r.userId !== undefined && { userId: r.userId }),
     ...range(r.from, r.to),
@@ -114,7 +121,7 @@ export function parseSessionsQuery(q: unknown): SessionsQuery {
   const r = run(sessionsSchema, q);
   return {
     ...(r.userId !== undefined && { userId: r.userId }),
-    ...pageParam(r.path),
+    ...pageParams(r.path, r.pathPattern),
     ...range(r.from, r.to),
     limit: r.limit,
     offset: r.offset,

@@ -4,6 +4,7 @@ import type { Metrics } from "../metrics";
 import type { StorageAdapter } from "../storage/adapter";
 import type { SessionRecord } from "../storage/records";
 import { buildHeatmap } from "./heatmap";
+import { resolvePages } from "./page-pattern";
 import { parseEventsQuery, parseHeatmapQuery, parseSessionQuery, parseSessionsQuery } from "./params";
 
 function pageInfo(limit: number, offset: number, fetched: number): PageInfo {
@@ -36,20 +37,23 @@ export class Queries {
   async heatmap(ctx: QueryContext): Promise<QueryResult> {
     const q = parseHeatmapQuery(ctx.request.query);
     const projectId = await this.project(ctx);
-    return { endpoint: "heatmap", body: await buildHeatmap(this.storage(), projectId, q) };
+    const pages = await resolvePages(this.storage(), projectId, q);
+    return { endpoint: "heatmap", body: await buildHeatmap(this.storage(), projectId, q, pages) };
   }
 
   async sessions(ctx: QueryContext): Promise<QueryResult> {
-    const { limit, offset, ...filter } = parseSessionsQuery(ctx.request.query);
+    const { limit, offset, page, pathPattern, ...filter } = parseSessionsQuery(ctx.request.query);
     const projectId = await this.project(ctx);
-    const rows = await this.storage().listSessions({ projectId, ...filter }, { limit: limit + 1, offset });
+    const pages = await resolvePages(this.storage(), projectId, { page, pathPattern });
+    const rows = await this.storage().listSessions({ projectId, ...filter, ...(pages && { pages }) }, { limit: limit + 1, offset });
     return { endpoint: "sessions", body: { sessions: rows.slice(0, limit).map(sessionView), page: pageInfo(limit, offset, rows.length) } };
   }
 
   async events(ctx: QueryContext): Promise<QueryResult> {
-    const { limit, offset, ...filter } = parseEventsQuery(ctx.request.query);
+    const { limit, offset, page, pathPattern, ...filter } = parseEventsQuery(ctx.request.query);
     const projectId = await this.project(ctx);
-    const rows = await this.storage().listEvents({ projectId, ...filter }, { limit: limit + 1, offset });
+    const pages = await resolvePages(this.storage(), projectId, { page, pathPattern });
+    const rows = await this.storage().listEvents({ projectId, ...filter, ...(pages && { pages }) }, { limit: limit + 1, offset });
     return { endpoint: "events", body: { events: rows.slice(0, limit).map(eventView), page: pageInfo(limit, offset, rows.length) } };
   }
 

@@ -20,7 +20,8 @@ export interface RollupRange {
 /** Rollup rows to aggregate: those of any of `ranges` (never overlapping). */
 export interface RollupFilter {
   projectId: string;
-  page?: string;
+  /** Only these pages (page keys as stored); absent: every page; empty: none. */
+  pages?: readonly string[];
   types: readonly EventType[];
   ranges: readonly RollupRange[];
 }
@@ -45,7 +46,8 @@ export interface EventFilter {
   projectId: string;
   sessionId?: string;
   userId?: string;
-  page?: string;
+  /** Only these pages (page keys as stored); absent: every page; empty: none. */
+  pages?: readonly string[];
   types?: readonly EventType[];
   /** Inclusive epoch-ms bounds. */
   fromTs?: number;
@@ -55,7 +57,8 @@ export interface EventFilter {
 export interface SessionFilter {
   projectId: string;
   userId?: string;
-  page?: string;
+  /** Sessions that visited any of these pages; absent: any session; empty: none. */
+  pages?: readonly string[];
   /** Sessions active in [fromTs, toTs]. */
   fromTs?: number;
   toTs?: number;
@@ -81,6 +84,13 @@ export interface StorageAdapter {
    * rollupSummary/rollupCells see every committed event.
    */
   writeBatch(batch: WriteBatch): Promise<WriteResult>;
+
+  /**
+   * Every distinct page key of the project's stored events, unordered. Every stored event has at
+   * least one heat sample, so the heat dimensions (plus, where kept, samples not yet folded) list
+   * them all without reading events. `pathPattern` queries match patterns against this list.
+   */
+  listPages(projectId: string): Promise<string[]>;
 
   rollupSummary(filter: RollupFilter): Promise<RollupSummaryRow[]>;
   rollupCells(filter: RollupFilter & { bucket: string; cellFactor: number }): Promise<RollupCellRow[]>;
