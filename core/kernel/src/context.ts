@@ -62,6 +62,8 @@ export interface HeatmapBody {
   points: HeatmapPoint[];
   meta: {
     type: string;
+    /** "absolute": x in document pixels; "relative": x as a share (0..1) of each sample's viewport width. */
+    coordinates: "absolute" | "relative";
     resolution: number;
     cellSize: number;
     columns: number;
@@ -70,8 +72,13 @@ export interface HeatmapBody {
     renderHeight: number;
     total: number;
     plotted: number;
+    /** The bucket whose viewport frames the grid. */
     bucket: string | null;
+    /** The buckets whose samples are drawn. */
+    drawnBuckets: string[];
     buckets: Record<string, number>;
+    /** Plottable samples per viewport width band ("<768", "768-1279", ">=1280"). */
+    widthBands: Record<string, number>;
     typeBreakdown: Record<string, number>;
   };
 }

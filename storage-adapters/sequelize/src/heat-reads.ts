@@ -1,4 +1,4 @@
-import { HOUR_MS, periodIndex, type EventType, type RollupCellRow, type RollupFilter, type RollupSummaryRow } from "@m-software-engineering/heat-collector-kernel";
+import { HOUR_MS, periodIndex, type EventType, type RollupCellFilter, type RollupCellRow, type RollupFilter, type RollupSummaryRow } from "@m-software-engineering/heat-collector-kernel";
 import { sumTileCells, type TileRow } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-sum";
 import { decodeJournal, type JournalRecord } from "./heat-journal";
 import { num, type Row } from "./rows";
@@ -13,14 +13,15 @@ const journalBranch = (b: Binds, projectId: string, leading: number): string =>
   `SELECT ${Array.from({ length: leading }, () => "NULL").join(", ")}, body FROM heat_journal WHERE project_id = ${b.add(projectId)}`;
 
 /** The journal records (from the statement's journal rows) that the filter reads. */
-function journalRecords(rows: readonly Row[], f: RollupFilter, bucket?: string): JournalRecord[] {
+function journalRecords(rows: readonly Row[], f: RollupFilter, buckets?: readonly string[]): JournalRecord[] {
   const out: JournalRecord[] = [];
   const pages = f.pages === undefined ? undefined : new Set(f.pages);
+  const inBuckets = buckets === undefined ? undefined : new Set(buckets);
   for (const row of rows) {
     if (row.body === null || row.body === undefined) continue;
     for (const rec of decodeJournal(row.body as Buffer)) {
       if (pages !== undefined && !pages.has(rec.page)) continue;
-      if (bucket !== undefined && rec.bucket !== bucket) continue;
+      if (inBuckets !== undefined && !inBuckets.has(rec.bucket)) continue;
       if (!f.types.includes(rec.type)) continue;
       const start = rec.hour * HOUR_MS;
       if (f.ranges.some((r) => { const t = periodIndex(r.span, start); return t >= r.from && t <= r.to; })) out.push(rec);
@@ -69,28 +70,30 @@ export async function rollupSummary(select: Select, f: RollupFilter): Promise<Ro
 }
 
 /**
- * Cell counts of one bucket grouped into cells of `cellFactor` × 8 px (scroll: by percent), summed
- * from the tiles in range plus the unfolded journal's: the cost follows tiles, not events.
+ * Cell counts of the filter's buckets grouped into cells of `cellFactor` × 8 px (scroll: by
+ * percent), per bucket and type, summed from the tiles in range plus the unfolded journal's: the
+ * cost follows tiles, not events.
  */
-export async function rollupCells(select: Select, f: RollupFilter & { bucket: string; cellFactor: number }): Promise<RollupCellRow[]> {
+export async function rollupCells(select: Select, f: RollupCellFilter): Promise<RollupCellRow[]> {
   const b = new Binds();
-  const tiles = perRange(b, f, (cond) => `SELECT type, ty, tx, cells FROM heat_tiles JOIN heat_dims ON heat_dims.id = heat_tiles.dim WHERE ${dimWhere(b, f, f.bucket)} AND ${cond}`);
+  const tiles = perRange(b, f, (cond) => `SELECT bucket, type, ty, tx, cells FROM heat_tiles JOIN heat_dims ON heat_dims.id = heat_tiles.dim WHERE ${dimWhere(b, f, f.buckets)} AND ${cond}`);
   // One NULL body outside the ranges' union: PostgreSQL types a NULL shared by several branches as
   // text, which then cannot be matched with the journal's bytea.
-  const rows = await select(`SELECT type, ty, tx, cells, NULL AS body FROM (${tiles}) t UNION ALL ${journalBranch(b, f.projectId, 4)}`, b.values);
-  const byType = new Map<EventType, TileRow[]>();
-  const tilesOf = (type: EventType): TileRow[] => {
-    let list = byType.get(type);
-    if (!list) byType.set(type, (list = []));
-    return list;
+  const rows = await select(`SELECT bucket, type, ty, tx, cells, NULL AS body FROM (${tiles}) t UNION ALL ${journalBranch(b, f.projectId, 5)}`, b.values);
+  const groups = new Map<string, { bucket: string; type: EventType; tiles: TileRow[] }>();
+  const tilesOf = (bucket: string, type: EventType): TileRow[] => {
+    const key = `${bucket}\u0000${type}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { bucket, type, tiles: [] }));
+    return g.tiles;
   };
-  for (const r of rows) if (r.cells !== null && r.cells !== undefined) tilesOf(String(r.type) as EventType).push([num(r.ty), num(r.tx), r.cells as Buffer]);
-  for (const rec of journalRecords(rows, f, f.bucket)) tilesOf(rec.type).push(...rec.tiles);
+  for (const r of rows) if (r.cells !== null && r.cells !== undefined) tilesOf(String(r.bucket), String(r.type) as EventType).push([num(r.ty), num(r.tx), r.cells as Buffer]);
+  for (const rec of journalRecords(rows, f, f.buckets)) tilesOf(rec.bucket, rec.type).push(...rec.tiles);
   const out: RollupCellRow[] = [];
-  for (const [type, tiles] of byType) {
+  for (const { bucket, type, tiles } of groups.values()) {
     // Scroll samples are (0, percent): their cells are never grouped.
     const k = type === "scroll" ? 1 : Math.max(1, Math.floor(f.cellFactor));
-    await sumTileCells(tiles, k, (cx, cy, n) => out.push({ type, cx, cy, n }));
+    await sumTileCells(tiles, k, (cx, cy, n) => out.push({ bucket, type, cx, cy, n }));
   }
   return out;
 }

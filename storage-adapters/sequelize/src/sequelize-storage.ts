@@ -6,6 +6,7 @@ import {
   type EventType,
   type PageRequest,
   type ProjectRecord,
+  type RollupCellFilter,
   type RollupCellRow,
   type RollupFilter,
   type RollupSummaryRow,
@@ -184,7 +185,7 @@ export class SequelizeStorage implements StorageAdapter {
     return rollupSummary((sql, bind) => this.select(sql, bind), filter);
   }
 
-  rollupCells(filter: RollupFilter & { bucket: string; cellFactor: number }): Promise<RollupCellRow[]> {
+  rollupCells(filter: RollupCellFilter): Promise<RollupCellRow[]> {
     return rollupCells((sql, bind) => this.select(sql, bind), filter);
   }
 

@@ -30,12 +30,12 @@ export function pagesClause(b: Binds, pages: readonly string[], alias = ""): str
   return `${alias}page_hash IN (${b.list(pages.map(pageHash))}) AND ${alias}page IN (${b.list(pages)})`;
 }
 
-/** The heat_dims rows a rollup read covers: its project, pages (if any), types and bucket (if any). */
-export function dimWhere(b: Binds, f: RollupFilter, bucket?: string): string {
+/** The heat_dims rows a rollup read covers: its project, pages (if any), types and buckets (if any). */
+export function dimWhere(b: Binds, f: RollupFilter, buckets?: readonly string[]): string {
   let sql = `project_id = ${b.add(f.projectId)}`;
   if (f.pages !== undefined) sql += ` AND ${pagesClause(b, f.pages)}`;
   sql += ` AND type IN (${b.list(f.types)})`;
-  if (bucket !== undefined) sql += ` AND bucket = ${b.add(bucket)}`;
+  if (buckets !== undefined) sql += ` AND bucket IN (${b.list(buckets)})`;
   return sql;
 }
 

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { EventType, RollupCellRow, RollupFilter, RollupSummaryRow } from "@m-software-engineering/heat-collector-kernel";
+import type { EventType, RollupCellFilter, RollupCellRow, RollupFilter, RollupSummaryRow } from "@m-software-engineering/heat-collector-kernel";
 // The grid module alone, not the kernel's index: the writer thread loads this file, and the
 // index would bring ajv, winston and tapable into that thread's heap for nothing.
 import { periodIndex, ROLLUP_SPANS } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
@@ -75,17 +75,17 @@ export class HeatTileStore {
     this.writeItems(items, 0, items.length);
   }
 
-  /** Ids and types of the dimensions a filter reads (all buckets unless one is given). */
-  private dimsFor(f: RollupFilter, bucket?: string): Array<{ id: number; bucket: string; type: EventType }> {
+  /** Ids and types of the dimensions a filter reads (all buckets unless a list is given). */
+  private dimsFor(f: RollupFilter, buckets?: readonly string[]): Array<{ id: number; bucket: string; type: EventType }> {
     const clauses = ["project_id = ?", `type IN (${f.types.map(() => "?").join(",")})`];
     const params: Param[] = [f.projectId, ...f.types];
     if (f.pages !== undefined) {
       clauses.push("page IN (SELECT value FROM json_each(?))");
       params.push(JSON.stringify(f.pages));
     }
-    if (bucket !== undefined) {
-      clauses.push("bucket = ?");
-      params.push(bucket);
+    if (buckets !== undefined) {
+      clauses.push("bucket IN (SELECT value FROM json_each(?))");
+      params.push(JSON.stringify(buckets));
     }
     return this.prepare(`SELECT id, bucket, type FROM heat_dims WHERE ${clauses.join(" AND ")}`).all(...params) as Array<{ id: number; bucket: string; type: EventType }>;
   }
@@ -103,25 +103,27 @@ export class HeatTileStore {
   }
 
   /**
-   * Cell counts of one bucket, grouped into cells of `cellFactor` × 8 px (scroll: by percent).
-   * Yields to the event loop between dimensions and every few hundred tiles (sumTileCells), so cheap requests
-   * are not held behind a large heatmap.
+   * Cell counts of the filter's buckets, grouped into cells of `cellFactor` × 8 px (scroll: by
+   * percent), per bucket and type. Yields to the event loop between dimensions and every few
+   * hundred tiles (sumTileCells), so cheap requests are not held behind a large heatmap.
    */
-  async cells(f: RollupFilter, bucket: string, cellFactor: number): Promise<RollupCellRow[]> {
+  async cells(f: RollupCellFilter): Promise<RollupCellRow[]> {
     const r = rangeClause(f, "");
     const read = this.prepare(`SELECT ty, tx, cells FROM heat_tiles WHERE dim = ? AND ${r.sql}`).raw();
-    const tilesByType = new Map<EventType, Array<[number, number, Buffer]>>();
-    for (const d of this.dimsFor(f, bucket)) {
-      const tiles = tilesByType.get(d.type) ?? [];
-      for (const t of read.all(d.id, ...r.params) as Array<[number, number, Buffer]>) tiles.push(t);
-      tilesByType.set(d.type, tiles);
+    // A dimension is one (page, bucket, type): the pages of one bucket and type are summed together.
+    const groups = new Map<string, { bucket: string; type: EventType; tiles: Array<[number, number, Buffer]> }>();
+    for (const d of this.dimsFor(f, f.buckets)) {
+      const key = `${d.bucket}\u0000${d.type}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { bucket: d.bucket, type: d.type, tiles: [] }));
+      for (const t of read.all(d.id, ...r.params) as Array<[number, number, Buffer]>) g.tiles.push(t);
       await yieldToEventLoop();
     }
     const rows: RollupCellRow[] = [];
-    for (const [type, tiles] of tilesByType) {
+    for (const { bucket, type, tiles } of groups.values()) {
       // Scroll samples are (0, percent): their cells are never grouped.
-      const k = type === "scroll" ? 1 : Math.max(1, Math.floor(cellFactor));
-      await sumTileCells(tiles, k, (cx, cy, n) => rows.push({ type, cx, cy, n }));
+      const k = type === "scroll" ? 1 : Math.max(1, Math.floor(f.cellFactor));
+      await sumTileCells(tiles, k, (cx, cy, n) => rows.push({ bucket, type, cx, cy, n }));
     }
     return rows;
   }

@@ -6,6 +6,7 @@ import type {
   EventFilter,
   PageRequest,
   ProjectRecord,
+  RollupCellFilter,
   RollupCellRow,
   RollupFilter,
   RollupSummaryRow,
@@ -88,9 +89,9 @@ export class SqliteStorage implements StorageAdapter {
     return this.tiles.summary(filter);
   }
 
-  async rollupCells(filter: RollupFilter & { bucket: string; cellFactor: number }): Promise<RollupCellRow[]> {
+  async rollupCells(filter: RollupCellFilter): Promise<RollupCellRow[]> {
     await this.foldRollup();
-    return await this.tiles.cells(filter, filter.bucket, filter.cellFactor);
+    return await this.tiles.cells(filter);
   }
 
   async *scanEvents(filter: EventFilter): AsyncIterable<StoredEvent> {

@@ -35,6 +35,8 @@ export function buildScenario(): Scenario {
   const concurrent = new SdkSession("conf-c", T0 + 26 * 3600_000);
   const order = new SdkSession("conf-o", T0 + 5 * 3600_000);
   const patterns = new SdkSession("conf-p", T0 + 8 * 3600_000);
+  const tablet = new SdkSession("conf-t", T0 + 9 * 3600_000, { w: 1024, h: 768, dpr: 2 });
+  const desktop = new SdkSession("conf-d", T0 + 9 * 3600_000 + 1800_000, { w: 1440, h: 900, dpr: 1 });
 
   /** Sequential batches: every event type, unicode and long pages, far timestamps. */
   const batches: IngestPayload[] = [
@@ -65,6 +67,10 @@ export function buildScenario(): Scenario {
     farFuture.payload([farFuture.click(70, 80, "/future"), farFuture.click(70, 81, "/future")]),
     // Pages for pathPattern: trailing slashes, nested segments, a query on a matched page.
     patterns.payload(PATTERN_PAGES.flatMap((path, i) => [patterns.click(16 * i, 24, path), patterns.scroll(100, 10 * i, path)])),
+    // More widths: a tablet (1000x800, the 768-1279 band) and a wide desktop (1400x900), clicking the
+    // same reflowed layout at the same shares of their widths.
+    tablet.payload([tablet.click(512, 400, "/pricing"), tablet.click(1000, 50, "/pricing"), tablet.move([[100, 100], [900, 2000]], "/pricing"), tablet.scroll(700, 80, "/pricing")]),
+    desktop.payload([desktop.click(720, 400, "/pricing"), desktop.click(1400, 50, "/pricing"), desktop.click(1439, 3000, "/pricing"), desktop.pageview("/pricing")]),
   ];
 
   /** Events at one timestamp whose ids only byte order tells apart (case, accents, a trailing space). */
@@ -118,6 +124,13 @@ export const READS: Record<string, string> = {
   "heatmap partial hours": `${api}/heatmap?type=all&from=${T0 + hour / 2}&to=${T0 + 27 * hour + 17 * 60_000}`,
   "heatmap beyond 2^32": `${api}/heatmap?type=all&from=${BEYOND_2_32}`,
   "heatmap far future": `${api}/heatmap?from=${FAR_FUTURE - hour}&to=8640000000000000`,
+  "heatmap width max": `${api}/heatmap?viewportWidthMax=767`,
+  "heatmap width range": `${api}/heatmap?type=all&viewportWidthMin=768&viewportWidthMax=1399`,
+  "heatmap width range move": `${api}/heatmap?type=move&viewportWidthMin=1000`,
+  "heatmap width range and bucket": `${api}/heatmap?viewportBucket=400x800&viewportWidthMin=768`,
+  "heatmap relative": `${api}/heatmap?coordinates=relative&resolution=32`,
+  "heatmap relative band": `${api}/heatmap?type=all&coordinates=relative&viewportWidthMin=768&path=/pricing`,
+  "heatmap relative partial hours": `${api}/heatmap?coordinates=relative&from=${T0 + hour / 2}&to=${T0 + 9 * hour + 45 * 60_000}`,
   "events all": `${api}/events?type=all&limit=1000`,
   "events click page": `${api}/events?type=click&path=/pricing`,
   "events unicode page": `${api}/events?path=${p(UNICODE_PATH)}`,

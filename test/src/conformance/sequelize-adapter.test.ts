@@ -73,14 +73,19 @@ const FILTERS: Record<string, RollupFilter> = {
   months: { projectId: PROJECT, types: EVENT_TYPES, ranges: [{ span: "m", from: 0, to: 100_000 }] },
 };
 
+type CellRow = { bucket: string; type: string; cx: number; cy: number };
+const byCell = (a: CellRow, b: CellRow) =>
+  a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : a.type < b.type ? -1 : a.type > b.type ? 1 : a.cx - b.cx || a.cy - b.cy;
+
 async function rollupOf(s: SequelizeStorage): Promise<unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, f] of Object.entries(FILTERS)) {
     out[`${name} summary`] = await s.rollupSummary(f);
     for (const bucket of BUCKETS) {
-      const cells = await s.rollupCells({ ...f, bucket, cellFactor: 2 });
-      out[`${name} cells ${bucket}`] = cells.sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : a.cx - b.cx || a.cy - b.cy));
+      const cells = await s.rollupCells({ ...f, buckets: [bucket], cellFactor: 2 });
+      out[`${name} cells ${bucket}`] = cells.sort(byCell);
     }
+    out[`${name} cells of every bucket`] = (await s.rollupCells({ ...f, buckets: BUCKETS, cellFactor: 2 })).sort(byCell);
   }
   return out;
 }
@@ -101,16 +106,17 @@ function expectedRollup(events: readonly StoredEvent[]): unknown {
   for (const name of Object.keys(FILTERS)) {
     out[`${name} summary`] = sortedSummary;
     for (const bucket of BUCKETS) {
-      const cells = new Map<string, { type: string; cx: number; cy: number; n: number }>();
+      const cells = new Map<string, { bucket: string; type: string; cx: number; cy: number; n: number }>();
       for (const d of hours.filter((h) => h.bucket === bucket)) {
         const [cx, cy] = d.type === "scroll" ? [d.gx, d.gy] : [Math.floor(d.gx / 2), Math.floor(d.gy / 2)];
         const k = `${d.type}/${cx}/${cy}`;
-        const c = cells.get(k) ?? { type: d.type, cx, cy, n: 0 };
+        const c = cells.get(k) ?? { bucket, type: d.type, cx, cy, n: 0 };
         c.n += d.n;
         cells.set(k, c);
       }
-      out[`${name} cells ${bucket}`] = [...cells.values()].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : a.cx - b.cx || a.cy - b.cy));
+      out[`${name} cells ${bucket}`] = [...cells.values()].sort(byCell);
     }
+    out[`${name} cells of every bucket`] = BUCKETS.flatMap((bucket) => out[`${name} cells ${bucket}`] as CellRow[]).sort(byCell);
   }
   return out;
 }

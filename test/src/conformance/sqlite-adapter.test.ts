@@ -36,7 +36,7 @@ const rollupReads = (s: SqliteStorage) =>
   Promise.all(
     (["h", "d", "m"] as const).flatMap((span) => {
       const filter = { projectId: PROJECT.id, types: ["click" as const], ranges: [{ span, from: 0, to: 1e9 }] };
-      return [s.rollupSummary(filter), s.rollupCells({ ...filter, bucket: "1300x700", cellFactor: 1 })];
+      return [s.rollupSummary(filter), s.rollupCells({ ...filter, buckets: ["1300x700"], cellFactor: 1 })];
     }),
   );
 

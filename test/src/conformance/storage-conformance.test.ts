@@ -160,6 +160,51 @@ for (const target of TARGETS) {
         expect(empty.body).to.include({ code: "invalid_query" });
       });
 
+      it("filters and bands by viewport width, and draws relative x as a share of each bucket's width (against the raw events)", async () => {
+        const api = `/api/projects/${PROJECT.id}`;
+        type Ev = { type: string; x?: number; y?: number; points?: Array<{ x: number; y: number }>; meta: { viewportBucket: string }; path: string };
+        const events = (await request(c.app).get(`${api}/events?type=all&limit=1000`).expect(200)).body.events as Ev[];
+        const widthOf = (e: Ev) => Number(e.meta.viewportBucket.split("x")[0]);
+        const samples = (e: Ev) => (e.type === "move" ? e.points!.length : 1);
+        const heat = async (q: string) => (await request(c.app).get(`${api}/heatmap?${q}`).expect(200)).body as {
+          points: Array<{ x: number; y: number; value: number }>;
+          meta: { total: number; plotted: number; cellSize: number; columns: number; buckets: Record<string, number>; drawnBuckets: string[]; widthBands: Record<string, number>; typeBreakdown: Record<string, number> };
+        };
+        // A width range filters every count of the meta, by the bucket's width.
+        for (const [min, max] of [[768, 1399], [0, 767], [1000, 100_000]] as const) {
+          const h = await heat(`type=all&viewportWidthMin=${min}&viewportWidthMax=${max}`);
+          const inRange = events.filter((e) => widthOf(e) >= min && widthOf(e) <= max);
+          expect(h.meta.total, `${min}-${max}`).to.equal(inRange.reduce((n, e) => n + samples(e), 0));
+          expect(h.meta.total).to.be.greaterThan(0);
+          const plottable = inRange.filter((e) => ["click", "move", "scroll"].includes(e.type));
+          expect(h.meta.drawnBuckets.sort()).to.deep.equal([...new Set(plottable.map((e) => e.meta.viewportBucket))].sort());
+          expect(h.meta.plotted).to.equal(plottable.reduce((n, e) => n + samples(e), 0));
+        }
+        // Width bands of the clicks of every width.
+        const clicks = events.filter((e) => e.type === "click");
+        const band = (w: number) => (w < 768 ? "<768" : w < 1280 ? "768-1279" : ">=1280");
+        const bands: Record<string, number> = { "<768": 0, "768-1279": 0, ">=1280": 0 };
+        for (const e of clicks) bands[band(widthOf(e))]! += 1;
+        expect((await heat("type=click")).meta.widthBands).to.deep.equal(bands);
+        expect(Object.values(bands).every((n) => n > 0)).to.equal(true);
+        // Relative: each click's 8 px cell centre as a share of its bucket's width, on the grid of the framing bucket.
+        const rel = await heat("coordinates=relative&resolution=32&path=/pricing");
+        const pricing = clicks.filter((e) => e.path.split(/[?#]/)[0] === "/pricing");
+        const rows = Math.ceil(Math.max(...rel.points.map((p) => p.y + rel.meta.cellSize / 2)) / rel.meta.cellSize);
+        const grid = new Map<string, number>();
+        for (const e of pricing) {
+          const col = Math.min(31, Math.floor((((Math.floor(e.x! / 8) + 0.5) * 8) / widthOf(e)) * 32));
+          const row = Math.min(rows - 1, Math.floor(e.y! / rel.meta.cellSize));
+          const key = `${(col + 0.5) / 32},${row * rel.meta.cellSize + rel.meta.cellSize / 2}`;
+          grid.set(key, (grid.get(key) ?? 0) + 1);
+        }
+        const want = [...grid].map(([k, value]) => ({ x: Number(k.split(",")[0]), y: Number(k.split(",")[1]), value })).sort((a, b) => a.y - b.y || a.x - b.x);
+        expect(rel.points).to.deep.equal(want);
+        expect(rel.meta.columns).to.equal(32);
+        // The tablet's and the desktop's clicks at half their widths land in one column.
+        expect(rel.points.some((p) => p.x === 16.5 / 32 && p.value >= 2)).to.equal(true);
+      });
+
       it("leaves nothing behind when a batch fails half-way (a trigger refuses its second session)", async () => {
         for (const sql of store!.failTrigger) await store!.query(sql);
         const before = await Promise.all([read(c.app, READS["events all"]!), read(c.app, READS["heatmap all"]!), read(c.app, READS["sessions all"]!)]);

@@ -4,8 +4,8 @@ import { BASE_CELL_PX, forEachSample, periodIndex, periodStart } from "../heat/g
 import type { RollupCellRow, RollupFilter, RollupRange, RollupSummaryRow, StorageAdapter } from "../storage/adapter";
 import type { RollupSpan, StoredEvent } from "../storage/records";
 import type { HeatmapQuery } from "./params";
+import { bucketViewport, widthBands, widthInRange } from "./viewport";
 
-const DEFAULT_VIEWPORT = { w: 1280, h: 720 };
 const CELL_KEY = 2 ** 24;
 
 const MAX_TS = 8.64e15;
@@ -86,23 +86,22 @@ async function edgeRollup(storage: StorageAdapter, projectId: string, q: Heatmap
   return { summary: [...summary.values()].filter((r) => r.n > 0), cells: cellRows };
 }
 
-function parseBucket(bucket: string | null): { w: number; h: number } {
-  if (!bucket) return DEFAULT_VIEWPORT;
-  const [w, h] = bucket.split("x").map(Number);
-  return w && h ? { w, h } : DEFAULT_VIEWPORT;
-}
-
 /**
  * Builds a heatmap from the heat rollup (whole hours, aggregated by the database) plus the partial
  * hours at the range's edges. Cost grows with the number of distinct cells, not of events.
  * `pages`: the page keys the query's `path` / `pathPattern` resolved to (undefined: every page).
+ *
+ * Which buckets are drawn: `viewportBucket` alone when given; else, in absolute coordinates, the
+ * bucket with the most samples unless a width range is given, and then every bucket in it; in
+ * relative coordinates every bucket in the width range (all widths by default), each sample's x
+ * taken as a share of its own bucket's width, so layouts that reflow line up.
  */
 export async function buildHeatmap(storage: StorageAdapter, projectId: string, q: HeatmapQuery, pages: readonly string[] | undefined): Promise<HeatmapBody> {
   const split = splitRange(q.fromTs, q.toTs);
   const filter: RollupFilter | null =
     split.ranges.length > 0 ? { projectId, ...(pages && { pages }), types: q.types, ranges: split.ranges } : null;
   const edge = split.edges.length > 0 ? await edgeRollup(storage, projectId, q, pages, split.edges) : { summary: [], cells: [] };
-  const summary = [...(filter ? await storage.rollupSummary(filter) : []), ...edge.summary];
+  const summary = [...(filter ? await storage.rollupSummary(filter) : []), ...edge.summary].filter((r) => widthInRange(r.bucket, q));
 
   const buckets: Record<string, number> = {};
   const typeBreakdown: Record<string, number> = {};
@@ -112,30 +111,43 @@ export async function buildHeatmap(storage: StorageAdapter, projectId: string, q
     typeBreakdown[row.type] = (typeBreakdown[row.type] ?? 0) + row.n;
     if (PLOTTABLE_TYPES.includes(row.type)) buckets[row.bucket] = (buckets[row.bucket] ?? 0) + row.n;
   }
-  const bucket =
-    q.bucket ??
-    Object.entries(buckets).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0] ??
-    null;
-  const viewport = parseBucket(bucket);
+  const ranked = Object.entries(buckets)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([bucket]) => bucket);
+  const relative = q.coordinates === "relative";
+  const ranged = q.widthMin !== undefined || q.widthMax !== undefined;
+  /** The bucket whose viewport frames the grid. */
+  const bucket = q.bucket ?? ranked[0] ?? null;
+  const drawn = q.bucket !== undefined ? (widthInRange(q.bucket, q) ? [q.bucket] : []) : relative || ranged ? ranked : ranked.slice(0, 1);
+  const isDrawn = new Set(drawn);
+  const viewport = bucketViewport(bucket);
   const cellFactor = Math.max(1, Math.round(viewport.w / q.resolution / BASE_CELL_PX));
   const cellSize = cellFactor * BASE_CELL_PX;
-  const columns = Math.max(1, Math.ceil(viewport.w / cellSize));
+  const columns = relative ? q.resolution : Math.max(1, Math.ceil(viewport.w / cellSize));
 
   let maxGy = -1;
   for (const row of summary) {
-    if (row.bucket === bucket && (row.type === "click" || row.type === "move")) maxGy = Math.max(maxGy, row.maxGy);
+    if (isDrawn.has(row.bucket) && (row.type === "click" || row.type === "move")) maxGy = Math.max(maxGy, row.maxGy);
   }
   const renderHeight = Math.max(viewport.h, (maxGy + 1) * BASE_CELL_PX);
   const rows = Math.max(1, Math.ceil(renderHeight / cellSize));
 
+  // Relative coordinates need each bucket's 8 px cells (a column is a share of that bucket's width).
+  const readFactor = relative ? 1 : cellFactor;
   const plotTypes = q.types.filter((t) => PLOTTABLE_TYPES.includes(t));
   const cellRows: RollupCellRow[] =
-    bucket && filter && plotTypes.length > 0 ? await storage.rollupCells({ ...filter, types: plotTypes, bucket, cellFactor }) : [];
+    drawn.length > 0 && filter && plotTypes.length > 0 ? await storage.rollupCells({ ...filter, types: plotTypes, buckets: drawn, cellFactor: readFactor }) : [];
   for (const c of edge.cells) {
-    if (c.bucket !== bucket) continue;
+    if (!isDrawn.has(c.bucket)) continue;
     const scroll = c.type === "scroll";
-    cellRows.push({ type: c.type, cx: scroll ? 0 : Math.floor(c.gx / cellFactor), cy: scroll ? c.gy : Math.floor(c.gy / cellFactor), n: c.n });
+    cellRows.push({ bucket: c.bucket, type: c.type, cx: scroll ? 0 : Math.floor(c.gx / readFactor), cy: scroll ? c.gy : Math.floor(c.gy / readFactor), n: c.n });
   }
+
+  /** The grid column of a cell row: its own column, or its centre's share of its bucket's width. */
+  const widths = new Map(drawn.map((b) => [b, bucketViewport(b).w]));
+  const column = (c: RollupCellRow): number =>
+    relative ? Math.floor((((c.cx + 0.5) * BASE_CELL_PX) / widths.get(c.bucket)!) * columns) : c.cx;
+  const row = (c: RollupCellRow): number => (relative ? Math.floor(c.cy / cellFactor) : c.cy);
 
   // Cells summed in a dense array in row-major order (points come out sorted, with no map, entry
   // pairs or sort to allocate); a map only for a grid too large to hold densely.
@@ -143,15 +155,16 @@ export async function buildHeatmap(storage: StorageAdapter, projectId: string, q
   const sparse = dense ? null : new Map<number, number>();
   let plotted = 0;
   for (const c of cellRows) {
-    const cx = c.type === "scroll" ? Math.floor(columns / 2) : Math.min(columns - 1, c.cx);
-    const cy = c.type === "scroll" ? Math.min(rows - 1, Math.floor(((c.cy / 100) * renderHeight) / cellSize)) : Math.min(rows - 1, c.cy);
+    const cx = c.type === "scroll" ? Math.floor(columns / 2) : Math.min(columns - 1, column(c));
+    const cy = c.type === "scroll" ? Math.min(rows - 1, Math.floor(((c.cy / 100) * renderHeight) / cellSize)) : Math.min(rows - 1, row(c));
     const key = cy * columns + cx;
     if (dense) dense[key]! += c.n;
     else sparse!.set(key, (sparse!.get(key) ?? 0) + c.n);
     plotted += c.n;
   }
   const half = cellSize / 2;
-  const point = (key: number, value: number): HeatmapPoint => ({ x: (key % columns) * cellSize + half, y: Math.floor(key / columns) * cellSize + half, value });
+  const x = (col: number): number => (relative ? (col + 0.5) / columns : col * cellSize + half);
+  const point = (key: number, value: number): HeatmapPoint => ({ x: x(key % columns), y: Math.floor(key / columns) * cellSize + half, value });
   const points: HeatmapPoint[] = [];
   if (dense) {
     for (let key = 0; key < dense.length; key++) if (dense[key]! > 0) points.push(point(key, dense[key]!));
@@ -163,6 +176,7 @@ export async function buildHeatmap(storage: StorageAdapter, projectId: string, q
     points,
     meta: {
       type: q.type,
+      coordinates: relative ? "relative" : "absolute",
       resolution: q.resolution,
       cellSize,
       columns,
@@ -172,7 +186,9 @@ export async function buildHeatmap(storage: StorageAdapter, projectId: string, q
       total,
       plotted,
       bucket,
+      drawnBuckets: drawn,
       buckets,
+      widthBands: widthBands(buckets),
       typeBreakdown,
     },
   };

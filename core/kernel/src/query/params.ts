@@ -3,6 +3,7 @@ import { CollectorError } from "../errors";
 import { EVENT_TYPES, type EventType } from "../events";
 import { pageOf } from "../ingest/to-records";
 import type { PageSelector } from "./page-pattern";
+import type { WidthRange } from "./viewport";
 
 /**
  * Query-string parsing for the query APIs: one ajv schema per endpoint, compiled once, with type
@@ -14,6 +15,7 @@ const TYPE_FILTER = { type: "string", enum: ["all", ...EVENT_TYPES] };
 const TIME = { type: "string", maxLength: 40 };
 const PATH = { type: "string", maxLength: 2048 };
 const PATH_PATTERN = { type: "string", minLength: 1, maxLength: 1024 };
+const WIDTH = { type: "integer", minimum: 0, maximum: 100_000 };
 const ID = { type: "string", minLength: 1, maxLength: 128 };
 const paging = (max: number, dflt: number) => ({
   limit: { type: "integer", minimum: 1, maximum: max, default: dflt },
@@ -26,7 +28,18 @@ function compile<T>(properties: Record<string, object>): ValidateFunction<T> {
 
 type TypeFilter = "all" | EventType;
 
-interface RawHeatmapQuery { type: TypeFilter; path?: string; pathPattern?: string; from?: string; to?: string; resolution: number; viewportBucket?: string }
+interface RawHeatmapQuery {
+  type: TypeFilter;
+  path?: string;
+  pathPattern?: string;
+  from?: string;
+  to?: string;
+  resolution: number;
+  viewportBucket?: string;
+  viewportWidthMin?: number;
+  viewportWidthMax?: number;
+  coordinates: "absolute" | "relative";
+}
 interface RawEventsQuery { type?: TypeFilter; path?: string; pathPattern?: string; sessionId?: string; userId?: string; from?: string; to?: string; limit: number; offset: number }
 interface RawSessionsQuery { userId?: string; path?: string; pathPattern?: string; from?: string; to?: string; limit: number; offset: number }
 interface RawSessionQuery { projectId?: string; type?: TypeFilter; limit: number; offset: number }
@@ -39,6 +52,9 @@ const heatmapSchema = compile<RawHeatmapQuery>({
   to: TIME,
   resolution: { type: "integer", minimum: 8, maximum: 1024, default: 128 },
   viewportBucket: { type: "string", pattern: "^\\d{1,6}x\\d{1,6}$" },
+  viewportWidthMin: WIDTH,
+  viewportWidthMax: WIDTH,
+  coordinates: { type: "string", enum: ["absolute", "relative"], default: "absolute" },
 });
 const eventsSchema = compile<RawEventsQuery>({ type: TYPE_FILTER, path: PATH, pathPattern: PATH_PATTERN, sessionId: ID, userId: ID, from: TIME, to: TIME, ...paging(1000, 200) });
 const sessionsSchema = compile<RawSessionsQuery>({ userId: ID, path: PATH, pathPattern: PATH_PATTERN, from: TIME, to: TIME, ...paging(200, 50) });
@@ -79,6 +95,15 @@ function range(from: string | undefined, to: string | undefined): { fromTs?: num
   return { ...(fromTs !== undefined && { fromTs }), ...(toTs !== undefined && { toTs }) };
 }
 
+function widthRange(widthMin: number | undefined, widthMax: number | undefined): WidthRange {
+  if (widthMin !== undefined && widthMax !== undefined && widthMin > widthMax) {
+    throw new CollectorError("invalid_query", "Query param 'viewportWidthMin' must not be above 'viewportWidthMax'.", {
+      details: [{ param: "viewportWidthMin", message: "must not be above 'viewportWidthMax'" }],
+    });
+  }
+  return { ...(widthMin !== undefined && { widthMin }), ...(widthMax !== undefined && { widthMax }) };
+}
+
 const typesOf = (t: TypeFilter | undefined): readonly EventType[] | undefined => (t === undefined || t === "all" ? undefined : [t]);
 /** `path` as its page key, and `pathPattern` as given: resolved against stored pages by page-pattern.ts. */
 const pageParams = (path: string | undefined, pathPattern: string | undefined): PageSelector => ({
@@ -86,7 +111,15 @@ const pageParams = (path: string | undefined, pathPattern: string | undefined): 
   ...(pathPattern !== undefined && { pathPattern }),
 });
 
-export interface HeatmapQuery extends PageSelector { type: TypeFilter; types: readonly EventType[]; fromTs?: number; toTs?: number; resolution: number; bucket?: string }
+export interface HeatmapQuery extends PageSelector, WidthRange {
+  type: TypeFilter;
+  types: readonly EventType[];
+  fromTs?: number;
+  toTs?: number;
+  resolution: number;
+  bucket?: string;
+  coordinates: "absolute" | "relative";
+}
 export interface EventsQuery extends PageSelector { types?: readonly EventType[]; sessionId?: string; userId?: string; fromTs?: number; toTs?: number; limit: number; offset: number }
 export interface SessionsQuery extends PageSelector { userId?: string; fromTs?: number; toTs?: number; limit: number; offset: number }
 export interface SessionQuery { projectId?: string; types?: readonly EventType[]; limit: number; offset: number }
@@ -100,6 +133,8 @@ export function parseHeatmapQuery(q: unknown): HeatmapQuery {
     ...range(r.from, r.to),
     resolution: r.resolution,
     ...(r.viewportBucket !== undefined && { bucket: r.viewportBucket }),
+    ...widthRange(r.viewportWidthMin, r.viewportWidthMax),
+    coordinates: r.coordinates,
   };
 }
 

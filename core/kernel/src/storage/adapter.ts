@@ -26,6 +26,13 @@ export interface RollupFilter {
   ranges: readonly RollupRange[];
 }
 
+export interface RollupCellFilter extends RollupFilter {
+  /** Viewport buckets to read ("1300x700"); empty: none. */
+  buckets: readonly string[];
+  /** Query cells are `cellFactor` × 8 px (scroll samples are never grouped). */
+  cellFactor: number;
+}
+
 export interface RollupSummaryRow {
   bucket: string;
   type: EventType;
@@ -35,6 +42,7 @@ export interface RollupSummaryRow {
 }
 
 export interface RollupCellRow {
+  bucket: string;
   type: EventType;
   /** Cell column/row after grouping 8 px cells by `cellFactor`; scroll: cx = 0, cy = percent. */
   cx: number;
@@ -93,7 +101,8 @@ export interface StorageAdapter {
   listPages(projectId: string): Promise<string[]>;
 
   rollupSummary(filter: RollupFilter): Promise<RollupSummaryRow[]>;
-  rollupCells(filter: RollupFilter & { bucket: string; cellFactor: number }): Promise<RollupCellRow[]>;
+  /** Cells of the given viewport buckets (each row names its bucket), 8 px cells grouped by `cellFactor`. */
+  rollupCells(filter: RollupCellFilter): Promise<RollupCellRow[]>;
   /**
    * Every raw event of the filter, each once, in an order of the adapter's choosing; used for the
    * partial hours at the edges of a heatmap range, which only sums them.
