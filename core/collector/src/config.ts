@@ -1,4 +1,4 @@
-import type { CollectorPlugin, IngestPayload, LogLevel, ProjectDefinition, StorageAdapter } from "@m-software-engineering/heat-collector-kernel";
+import type { CollectorPlugin, IngestPayload, LogLevel, ProjectDefinition, RageClickRule, StorageAdapter } from "@m-software-engineering/heat-collector-kernel";
 import type { JwtOptions } from "@m-software-engineering/heat-collector-auth-jwt";
 import type { QueryAuthOptions } from "@m-software-engineering/heat-collector-query-auth";
 import type { RetentionOptions } from "@m-software-engineering/heat-collector-retention";
@@ -45,6 +45,11 @@ interface CommonConfig {
    * whose `heat_projects` claim lists the projects). `false` opens reads to anyone (logs a warning).
    */
   queryAuth?: QueryAuthOptions | false;
+  /**
+   * How the adapter built from `db` tells rage clicks apart: `minClicks` (3) within `radiusPx` (30)
+   * of the first and `windowMs` (1000) after it. An adapter passed as `storage` takes its own.
+   */
+  analytics?: { rageClicks?: Partial<RageClickRule> };
   /** Delete events older than `days` (at start, then hourly). Default: keep everything. */
   retention?: RetentionOptions;
   /** Bounds on waiting, for outages and shutdown (see README "Running in production"). */

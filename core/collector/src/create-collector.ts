@@ -55,7 +55,7 @@ function queryAuthPlugin(config: CollectorConfig): CollectorPlugin {
 /** The default plugins for a config, in the order they are applied. */
 export function defaultPlugins(config: CollectorConfig): CollectorPlugin[] {
   const plugins: CollectorPlugin[] = [];
-  const storage = config.storage ?? storageFromDb(config.db);
+  const storage = config.storage ?? storageFromDb(config.db, { ...(config.analytics?.rageClicks && { rageClicks: config.analytics.rageClicks }) });
   plugins.push({ name: `storage:${storage.name}`, apply: (kernel) => kernel.registerStorage(storage) });
   // Browser ingest: preflight answers and each project's allowedOrigins, checked before the rate limit.
   plugins.push(cors());

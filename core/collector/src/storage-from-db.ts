@@ -1,8 +1,8 @@
-import type { StorageAdapter } from "@m-software-engineering/heat-collector-kernel";
+import type { RageClickRule, StorageAdapter } from "@m-software-engineering/heat-collector-kernel";
 import type { DbConfig } from "./config";
 
 /** The default adapter for a `db` config: better-sqlite3 for sqlite, Sequelize for pg and mysql. */
-export function storageFromDb(db: DbConfig): StorageAdapter {
+export function storageFromDb(db: DbConfig, options: { rageClicks?: Partial<RageClickRule> } = {}): StorageAdapter {
   if (db.dialect === "sqlite") {
     // Loaded on demand so that a pg or mysql install never needs the native sqlite module.
     let sqlite: typeof import("@m-software-engineering/heat-collector-storage-sqlite");
@@ -15,9 +15,9 @@ export function storageFromDb(db: DbConfig): StorageAdapter {
       }
       throw err;
     }
-    return new sqlite.SqliteStorage({ file: db.file ?? "./heat-collector.db" });
+    return new sqlite.SqliteStorage({ file: db.file ?? "./heat-collector.db", ...(options.rageClicks && { rageClicks: options.rageClicks }) });
   }
   if (!db.connectionString) throw new Error(`db.connectionString is required for dialect "${db.dialect}"`);
   const { createSequelizeStorage } = require("@m-software-engineering/heat-collector-storage-sequelize") as typeof import("@m-software-engineering/heat-collector-storage-sequelize");
-  return createSequelizeStorage({ dialect: db.dialect, connectionString: db.connectionString });
+  return createSequelizeStorage({ dialect: db.dialect, connectionString: db.connectionString, ...(options.rageClicks && { rageClicks: options.rageClicks }) });
 }

@@ -7,6 +7,18 @@ export * from "./context";
 export type * from "./storage/adapter";
 export type * from "./storage/records";
 export { rollupFor, forEachSample, periodIndex, periodStart, ROLLUP_SPANS, BASE_CELL_PX, HOUR_MS, DAY_MS } from "./heat/grid";
+export {
+  DEFAULT_RAGE_CLICK_RULE,
+  checkRageClickRule,
+  rageClickStarts,
+  rageClickWindow,
+  rederiveRageClicks,
+  clickRow,
+  type RageClickRule,
+  type RageClickRecord,
+  type SessionClick,
+  type ClickRow,
+} from "./heat/rage-clicks";
 export { ProjectRegistry, hashSecret, generateSecret, generateProjectId, type ProjectDefinition } from "./projects";
 export { createLogger, type Logger, type LogLevel } from "./logger";
 export { Metrics } from "./metrics";

@@ -1,7 +1,9 @@
 import { HOUR_MS, periodIndex, ROLLUP_SPANS, type RollupSpan } from "@m-software-engineering/heat-collector-kernel";
 import { addTiles, tileKey, tileX, tileY, TILE_SIDE } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-codec";
 import type { Dialect } from "./connect";
-import { decodeJournal } from "./heat-journal";
+import type { RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
+import { readJournal, type JournalClicks } from "./heat-journal";
+import { foldRageClicks, mergeClickSpans } from "./rage-fold";
 import { inTransaction, type RawConnection } from "./raw-connection";
 import { num, type Row } from "./rows";
 import { pageHash } from "./sql";
@@ -125,18 +127,23 @@ async function readTiles(c: RawConnection, dialect: Dialect, tiles: readonly Til
  * transaction, which holds the fold lock (so this read-modify-write of tiles is the only one):
  * each hour record counts in its hour, day and month; tiles are merged with the stored ones in JS
  * (tile codec), written in key order with one statement per table, and exactly the journal rows
- * read are deleted (ids commit out of order, so never `id <=`). Answers the rows and events folded.
+ * read are deleted (ids commit out of order, so never `id <=`). The rage clicks of the sessions
+ * whose new clicks the rows name are re-derived in the same transaction (rage-fold.ts). Answers
+ * the rows and events folded.
  */
-export async function foldJournal(c: RawConnection, dialect: Dialect, dims: Map<string, number>): Promise<{ rows: number; events: number }> {
+export async function foldJournal(c: RawConnection, dialect: Dialect, dims: Map<string, number>, rage: RageClickRule): Promise<{ rows: number; events: number }> {
   const journal = await c.query(`SELECT id, project_id, events, body FROM heat_journal ORDER BY id LIMIT ${FOLD_ROWS}`);
   if (journal.length === 0) return { rows: 0, events: 0 };
   const periods = new Map<string, FoldPeriod>();
   const dimsSeen = new Map<string, Dim>();
   let events = 0;
+  const clicks: Array<{ projectId: string; clicks: JournalClicks[] }> = [];
   for (const row of journal) {
     const projectId = str(row.project_id);
     events += num(row.events);
-    for (const rec of decodeJournal(row.body as Buffer)) {
+    const body = readJournal(row.body as Buffer);
+    clicks.push({ projectId, clicks: body.clicks });
+    for (const rec of body.records) {
       const hash = pageHash(rec.page);
       const dimKey = dimKeyOf(projectId, hash, rec.bucket, rec.type);
       if (!dimsSeen.has(dimKey)) dimsSeen.set(dimKey, { projectId, page: rec.page, pageHash: hash, bucket: rec.bucket, type: rec.type });
@@ -171,6 +178,7 @@ export async function foldJournal(c: RawConnection, dialect: Dialect, dims: Map<
     const had = stored.get(`${x.dim} ${x.span} ${x.t} ${x.ty} ${x.tx}`);
     if (had) x.cells = addTiles(had, x.cells);
   }
+  await foldRageClicks(c, dialect, mergeClickSpans(clicks), rage);
   const ids = journal.map((r) => num(r.id));
   if (dialect === "pg") {
     await c.run(

@@ -10,6 +10,8 @@ import { cellIndex, putVarint, TILE_CELLS, tileKey, tileX, tileY, varint } from 
  *   dims: count, then per dim page, bucket, type
  *   records: count, then per (dim, hour) the dim's index, zigzag(hour), n, max gy, tile count,
  *   and per tile ty, tx, byte length and the tile's cells in the tile codec's encoding.
+ *   clicks (absent in bodies written before rage clicks): count, then per session with new clicks
+ *   its id, first ts (ts is never negative), last ts − first ts: where the fold re-derives rage clicks.
  */
 export interface JournalRecord {
   page: string;
@@ -47,6 +49,8 @@ export class JournalBuilder {
   private readonly hours = new Map<string, OpenHour>();
   /** Events added (the backlog measure of a journal row). */
   events = 0;
+  /** Per session with new clicks, the time span they cover. */
+  private readonly clicks = new Map<string, [from: number, to: number]>();
 
   add(e: StoredEvent): void {
     const dimKey = `${e.page}\u0000${e.bucket}\u0000${e.type}`;
@@ -63,6 +67,11 @@ export class JournalBuilder {
       this.hours.set(key, open);
     }
     const into = open;
+    if (e.type === "click") {
+      const span = this.clicks.get(e.sessionId);
+      if (!span) this.clicks.set(e.sessionId, [e.ts, e.ts]);
+      else this.clicks.set(e.sessionId, [Math.min(span[0], e.ts), Math.max(span[1], e.ts)]);
+    }
     forEachSample(e, (gx, gy) => {
       into.samples.push(tileKey(gx, gy) * TILE_CELLS + cellIndex(gx, gy));
       into.n++;
@@ -83,6 +92,9 @@ export class JournalBuilder {
       parts.push(new Writer().uint(h.dim).uint(zigzag(h.hour)).uint(h.n).uint(h.maxGy).uint(tiles.length).done());
       for (const [tk, cells] of tiles) parts.push(new Writer().uint(tileY(tk)).uint(tileX(tk)).uint(cells.length).done(), cells);
     }
+    const clicks = new Writer().uint(this.clicks.size);
+    for (const [sessionId, [from, to]] of this.clicks) clicks.str(sessionId).uint(from).uint(to - from);
+    parts.push(clicks.done());
     return Buffer.concat(parts);
   }
 }
@@ -137,8 +149,20 @@ class Writer {
   }
 }
 
+/** A session whose new clicks a journal row holds, and the time span they cover. */
+export interface JournalClicks {
+  sessionId: string;
+  from: number;
+  to: number;
+}
+
 /** The records of a journal body, in the order they were encoded. */
 export function decodeJournal(body: Uint8Array): JournalRecord[] {
+  return readJournal(body).records;
+}
+
+/** The records of a journal body and its sessions with new clicks. */
+export function readJournal(body: Uint8Array): { records: JournalRecord[]; clicks: JournalClicks[] } {
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   let at = 0;
   const uint = (): number => {
@@ -170,5 +194,13 @@ export function decodeJournal(body: Uint8Array): JournalRecord[] {
     }
     records.push({ page, bucket, type, hour, n, maxGy, tiles });
   }
-  return records;
+  const clicks: JournalClicks[] = [];
+  if (at < buf.length) {
+    for (let i = uint(); i > 0; i--) {
+      const sessionId = str();
+      const from = uint();
+      clicks.push({ sessionId, from, to: from + uint() });
+    }
+  }
+  return { records, clicks };
 }

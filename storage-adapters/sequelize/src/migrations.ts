@@ -227,6 +227,34 @@ export const MIGRATIONS: readonly Migration[] = [
       await carryRollupOver(qi.sequelize, ctx.dialect, transaction);
     },
   },
+  {
+    version: 5,
+    name: "rage clicks",
+    // The first click of each rage-click run (heat/rage-clicks.ts), re-derived by the fold around
+    // the new clicks each journal row names (the fold lock serialises it across instances, and it
+    // reads committed clicks only). Derived from the events stored from this version on.
+    async up(ctx) {
+      const { qi, types: c, transaction } = ctx;
+      const table = ctx.dialect === "mysql" ? { engine: "InnoDB", charset: "utf8mb4", transaction } : { transaction };
+      await qi.createTable(
+        "rage_clicks",
+        {
+          project_id: req(c.id, { primaryKey: true }),
+          session_id: req(c.id, { primaryKey: true }),
+          event_id: req(c.id, { primaryKey: true }),
+          ts: req(BIGINT),
+          page_hash: req(c.hash),
+          page: req(c.text),
+          bucket: req(c.short),
+          gx: req(INTEGER),
+          gy: req(INTEGER),
+          selector: opt(c.text),
+        },
+        table,
+      );
+      await ensureIndex(ctx, "rage_clicks", "rage_clicks_time", ["project_id", "ts"]);
+    },
+  },
 ];
 
 const LOCK_KEY = 0x4843_4d47; // "HCMG": one advisory lock id for every heat-collector migrator

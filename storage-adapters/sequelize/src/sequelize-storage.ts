@@ -2,7 +2,12 @@ import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
 import {
   periodIndex,
   ROLLUP_SPANS,
+  checkRageClickRule,
+  type DerivedFilter,
   type EventFilter,
+  type RageClickCellRow,
+  type RageClickRule,
+  type RageClickSummaryRow,
   type EventType,
   type PageRequest,
   type ProjectRecord,
@@ -26,6 +31,7 @@ import { GroupCommit, type GroupCommitOptions } from "./group-commit";
 import { commitGroup, type InsertedRows } from "./group-writer";
 import { FOLD_ROWS, foldJournal, withFoldLock } from "./heat-fold";
 import { listPages, rollupCells, rollupSummary } from "./heat-reads";
+import { rageClickCells, rageClickSummary } from "./rage-fold";
 import { runMigrations } from "./migrations";
 import { withConnection, type RawConnection } from "./raw-connection";
 import { num, toEvent, toProject, toSecret, toSession, type Row } from "./rows";
@@ -38,6 +44,8 @@ export type SequelizeStorageOptions = ConnectOptions & {
   groupCommit?: GroupCommitOptions;
   /** Age of the oldest unfolded heat journal row, and quiet time after the last write, that trigger a fold (ms). Default 1000. */
   foldAfterMs?: number;
+  /** How rage clicks are told apart (heat/rage-clicks.ts); default 3 clicks within 30 px and 1 s. */
+  rageClicks?: Partial<RageClickRule>;
   /** Receives background fold failures (reads stay exact; the next fold retries). Default console.warn. */
   onBackgroundError?: (err: unknown) => void;
 };
@@ -66,6 +74,7 @@ export class SequelizeStorage implements StorageAdapter {
   readonly dialect: Dialect;
   readonly sequelize: Sequelize;
   private readonly retries: number;
+  private readonly rageRule: RageClickRule;
   private closed = false;
   private readonly groups: GroupCommit<WriteBatch, WriteResult>;
   private readonly folds: FoldScheduler;
@@ -79,6 +88,9 @@ export class SequelizeStorage implements StorageAdapter {
     this.dialect = options.dialect;
     this.name = `sequelize-${options.dialect}`;
     this.retries = options.deadlockRetries ?? 4;
+    const rule = checkRageClickRule(options.rageClicks ?? {});
+    if (typeof rule === "string") throw new TypeError(rule);
+    this.rageRule = rule;
     this.groups = new GroupCommit((group, statementsDone) => this.commit(group, statementsDone), options.groupCommit);
     const report =
       options.onBackgroundError ?? ((err: unknown) => console.warn(`heat-collector (${this.name}): heat rollup fold failed, will retry: ${describe(err)}`));
@@ -146,7 +158,7 @@ export class SequelizeStorage implements StorageAdapter {
     for (;;) {
       let done: { value: { rows: number; events: number } } | undefined;
       try {
-        done = await this.connection((c) => withFoldLock(c, this.dialect, wait, () => foldJournal(c, this.dialect, this.dims)));
+        done = await this.connection((c) => withFoldLock(c, this.dialect, wait, () => foldJournal(c, this.dialect, this.dims, this.rageRule)));
       } catch (err) {
         this.dims.clear(); // ids of dimensions created by the rolled-back fold are gone
         throw err;
@@ -179,6 +191,17 @@ export class SequelizeStorage implements StorageAdapter {
 
   listPages(projectId: string): Promise<string[]> {
     return listPages((sql, bind) => this.select(sql, bind), projectId);
+  }
+
+  /** Rage clicks are derived by the fold: fold what is committed first (as the SQLite adapter does for tiles). */
+  async rageClickSummary(filter: DerivedFilter): Promise<RageClickSummaryRow[]> {
+    await this.foldRollup();
+    return rageClickSummary((sql, bind) => this.select(sql, bind), filter);
+  }
+
+  async rageClickCells(filter: DerivedFilter & { buckets: readonly string[]; cellFactor: number }): Promise<RageClickCellRow[]> {
+    await this.foldRollup();
+    return rageClickCells((sql, bind) => this.select(sql, bind), this.dialect, filter);
   }
 
   rollupSummary(filter: RollupFilter): Promise<RollupSummaryRow[]> {
@@ -280,10 +303,19 @@ export class SequelizeStorage implements StorageAdapter {
   }
 
   async eraseUser(projectId: string, userId: string): Promise<{ events: number; sessions: number }> {
-    return this.sequelize.transaction(async (t) => ({
-      events: await this.affected("DELETE FROM events WHERE project_id = $1 AND user_id = $2", [projectId, userId], t),
-      sessions: await this.affected("DELETE FROM sessions WHERE project_id = $1 AND user_id = $2", [projectId, userId], t),
-    }));
+    await this.foldRollup(); // a rage click derived later would name an erased session
+    return this.sequelize.transaction(async (t) => {
+      // Rage clicks name sessions and events: they go with the user's sessions.
+      await this.affected(
+        "DELETE FROM rage_clicks WHERE project_id = $1 AND session_id IN (SELECT session_id FROM sessions WHERE project_id = $2 AND user_id = $3)",
+        [projectId, projectId, userId],
+        t,
+      );
+      return {
+        events: await this.affected("DELETE FROM events WHERE project_id = $1 AND user_id = $2", [projectId, userId], t),
+        sessions: await this.affected("DELETE FROM sessions WHERE project_id = $1 AND user_id = $2", [projectId, userId], t),
+      };
+    });
   }
 
   /**
@@ -298,6 +330,7 @@ export class SequelizeStorage implements StorageAdapter {
     const done = await this.connection((c) =>
       withFoldLock(c, this.dialect, true, async () => {
         for (const table of ["heat_tiles", "heat_periods"]) await c.run(sql(`DELETE FROM ${table} WHERE ${old}`), b.values);
+        await c.run(sql("DELETE FROM rage_clicks WHERE ts < $1"), [beforeTs]);
         return {
           events: await c.run(sql("DELETE FROM events WHERE ts < $1"), [beforeTs]),
           sessions: await c.run(sql("DELETE FROM sessions WHERE last_seen_at < $1"), [beforeTs]),

@@ -278,4 +278,26 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX events_page ON events (project_id, page, ts / 1000);
     `,
   },
+  {
+    version: 9,
+    name: "rage clicks",
+    // The first click of each rage-click run (heat/rage-clicks.ts), re-derived around a session's
+    // new clicks in the write that stores them; read aggregated, by exact time. Derived from the
+    // events stored from this version on.
+    sql: `
+      CREATE TABLE rage_clicks (
+        project_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        page TEXT NOT NULL,
+        bucket TEXT NOT NULL,
+        gx INTEGER NOT NULL,
+        gy INTEGER NOT NULL,
+        selector TEXT,
+        PRIMARY KEY (project_id, session_id, event_id)
+      );
+      CREATE INDEX rage_clicks_time ON rage_clicks (project_id, ts);
+    `,
+  },
 ];

@@ -3,9 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Database from "better-sqlite3";
 import type {
+  DerivedFilter,
   EventFilter,
   PageRequest,
   ProjectRecord,
+  RageClickCellRow,
+  RageClickSummaryRow,
   RollupCellFilter,
   RollupCellRow,
   RollupFilter,
@@ -19,7 +22,9 @@ import type {
   WriteBatch,
   WriteResult,
 } from "@m-software-engineering/heat-collector-kernel";
+import { checkRageClickRule, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 import { eventQuery, scanQuery } from "./event-queries";
+import { rageClickCells, rageClickSummary } from "./rage-clicks";
 import { HeatTileStore } from "./heat-tiles";
 import { openDatabase, StatementCache } from "./open-database";
 import { toEvent, toProject, toSecret, toSession, type Param, type Row } from "./rows";
@@ -32,6 +37,8 @@ export interface SqliteStorageOptions {
   /** How often each span's heat increments held in memory are written to the rollup (ms; the
    * spans take turns, so a flush happens every third of it). Default 1000. */
   rollupIntervalMs?: number;
+  /** How rage clicks are told apart (heat/rage-clicks.ts); default 3 clicks within 30 px and 1 s. */
+  rageClicks?: Partial<RageClickRule>;
 }
 
 const SCAN_PAGE = 2000;
@@ -58,7 +65,9 @@ export class SqliteStorage implements StorageAdapter {
     const file = this.throwaway ? join(this.throwaway, "heat.db") : options.file;
     this.db = openDatabase(file);
     this.statements = new StatementCache(this.db);
-    this.writer = new WriterLink({ file, rollupIntervalMs: options.rollupIntervalMs ?? 1000 });
+    const rule = checkRageClickRule(options.rageClicks ?? {});
+    if (typeof rule === "string") throw new TypeError(rule);
+    this.writer = new WriterLink({ file, rollupIntervalMs: options.rollupIntervalMs ?? 1000, rageClicks: rule });
   }
 
   private stmt(sql: string): Database.Statement {
@@ -82,6 +91,15 @@ export class SqliteStorage implements StorageAdapter {
   async listPages(projectId: string): Promise<string[]> {
     await this.foldRollup(); // a page's dimension is created when its first samples are written
     return this.tiles.pages(projectId);
+  }
+
+  /** Rage clicks are derived in the write that stores their clicks: committed writes are read as they are. */
+  async rageClickSummary(filter: DerivedFilter): Promise<RageClickSummaryRow[]> {
+    return rageClickSummary((sql) => this.stmt(sql), filter);
+  }
+
+  async rageClickCells(filter: DerivedFilter & { buckets: readonly string[]; cellFactor: number }): Promise<RageClickCellRow[]> {
+    return rageClickCells((sql) => this.stmt(sql), filter);
   }
 
   async rollupSummary(filter: RollupFilter): Promise<RollupSummaryRow[]> {

@@ -1,10 +1,12 @@
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
+import type { RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 import type { WriterOp, WriterOps } from "./writer";
 
 export interface WriterThreadData {
   file: string;
   rollupIntervalMs: number;
+  rageClicks: RageClickRule;
 }
 export interface WriterRequest {
   id: number;

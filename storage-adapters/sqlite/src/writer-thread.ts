@@ -9,7 +9,7 @@ import type { WriterReply, WriterRequest, WriterThreadData } from "./writer-link
 if (!parentPort) throw new Error("writer-thread.js runs as a worker thread");
 const port = parentPort;
 const data = workerData as WriterThreadData;
-const writer = new SqliteWriter(data.file);
+const writer = new SqliteWriter(data.file, data.rageClicks);
 const queue: WriterRequest[] = [];
 let scheduled = false;
 let pumping = false;

@@ -6,6 +6,8 @@ import { dimKeyOf, HeatAccumulator } from "./heat-accumulator";
 import { HeatDrain } from "./heat-drain";
 import { HeatTileStore, registerTileFunctions } from "./heat-tiles";
 import { MIGRATIONS, type Migration } from "./migrations";
+import { NewClicks } from "./rage-clicks";
+import { DEFAULT_RAGE_CLICK_RULE, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 import { openDatabase, StatementCache } from "./open-database";
 import { toEvent, type Row } from "./rows";
 import { EVENT_ROW, pushSamples, SESSION_ROW, type WriterBatch } from "./writer-batch";
@@ -83,7 +85,10 @@ export class SqliteWriter {
   private schemaReady = false;
   private readonly checkpointer: Checkpointer;
 
-  constructor(file: string) {
+  constructor(
+    file: string,
+    private readonly rageClicks: RageClickRule = DEFAULT_RAGE_CLICK_RULE,
+  ) {
     this.db = openDatabase(file);
     this.statements = new StatementCache(this.db);
     this.db.pragma("journal_size_limit = 67108864");
@@ -125,14 +130,18 @@ export class SqliteWriter {
     );
     const perSession = new Map<string, number>();
     const fresh: number[] = [];
+    const clicks = new NewClicks();
     batch.events.forEach((row, i) => {
       const r = insert.run(row);
       if (r.changes === 1) {
         fresh.push(i, Number(r.lastInsertRowid));
         const sessionId = row[EVENT_ROW.sessionId];
         perSession.set(sessionId, (perSession.get(sessionId) ?? 0) + 1);
+        if (row[EVENT_ROW.type] === "click") clicks.add(row[EVENT_ROW.projectId], sessionId, row[EVENT_ROW.ts]);
       }
     });
+    // In the batch's savepoint: a batch rolled back leaves its rage clicks as they were.
+    clicks.rederive((sql) => this.stmt(sql), this.rageClicks);
     const upsert = this.stmt(
       `INSERT INTO sessions (project_id, session_id, user_id, user_traits, started_at, last_seen_at, first_path, event_count, app, device)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -436,10 +445,18 @@ export class SqliteWriter {
     return this.stmt("UPDATE project_secrets SET revoked_at = ? WHERE hash = ? AND revoked_at IS NULL").run(a.revokedAt, a.hash).changes === 1;
   }
 
-  private readonly eraseTx = this.lazyTx((a: { projectId: string; userId: string }) => ({
-    events: this.stmt("DELETE FROM events WHERE project_id = ? AND user_id = ?").run(a.projectId, a.userId).changes,
-    sessions: this.stmt("DELETE FROM sessions WHERE project_id = ? AND user_id = ?").run(a.projectId, a.userId).changes,
-  }));
+  private readonly eraseTx = this.lazyTx((a: { projectId: string; userId: string }) => {
+    // Rage clicks name sessions and events: they go with the user's sessions.
+    this.stmt("DELETE FROM rage_clicks WHERE project_id = ? AND session_id IN (SELECT session_id FROM sessions WHERE project_id = ? AND user_id = ?)").run(
+      a.projectId,
+      a.projectId,
+      a.userId,
+    );
+    return {
+      events: this.stmt("DELETE FROM events WHERE project_id = ? AND user_id = ?").run(a.projectId, a.userId).changes,
+      sessions: this.stmt("DELETE FROM sessions WHERE project_id = ? AND user_id = ?").run(a.projectId, a.userId).changes,
+    };
+  });
 
   /** Rollup counts are anonymous and stay: the user's events are folded before they go. */
   eraseUser(a: { projectId: string; userId: string }): { events: number; sessions: number } {
@@ -449,6 +466,7 @@ export class SqliteWriter {
 
   private readonly purgeTx = this.lazyTx((beforeTs: number) => {
     this.tiles.purge(beforeTs);
+    this.stmt("DELETE FROM rage_clicks WHERE ts < ?").run(beforeTs);
     return {
       events: this.stmt("DELETE FROM events WHERE ts < ?").run(beforeTs).changes,
       sessions: this.stmt("DELETE FROM sessions WHERE last_seen_at < ?").run(beforeTs).changes,

@@ -124,6 +124,8 @@ export const READS: Record<string, string> = {
   "heatmap partial hours": `${api}/heatmap?type=all&from=${T0 + hour / 2}&to=${T0 + 27 * hour + 17 * 60_000}`,
   "heatmap beyond 2^32": `${api}/heatmap?type=all&from=${BEYOND_2_32}`,
   "heatmap far future": `${api}/heatmap?from=${FAR_FUTURE - hour}&to=8640000000000000`,
+  "heatmap rageclick": `${api}/heatmap?type=rageclick`,
+  "heatmap rageclick relative": `${api}/heatmap?type=rageclick&coordinates=relative&resolution=16`,
   "heatmap width max": `${api}/heatmap?viewportWidthMax=767`,
   "heatmap width range": `${api}/heatmap?type=all&viewportWidthMin=768&viewportWidthMax=1399`,
   "heatmap width range move": `${api}/heatmap?type=move&viewportWidthMin=1000`,

@@ -1,7 +1,7 @@
 import { PLOTTABLE_TYPES, type EventType } from "../events";
 import type { HeatmapBody, HeatmapPoint } from "../context";
 import { BASE_CELL_PX, forEachSample, periodIndex, periodStart } from "../heat/grid";
-import type { RollupCellRow, RollupFilter, RollupRange, RollupSummaryRow, StorageAdapter } from "../storage/adapter";
+import type { RollupFilter, RollupRange, RollupSummaryRow, StorageAdapter } from "../storage/adapter";
 import type { RollupSpan, StoredEvent } from "../storage/records";
 import type { HeatmapQuery } from "./params";
 import { bucketViewport, widthBands, widthInRange } from "./viewport";
@@ -86,6 +86,74 @@ async function edgeRollup(storage: StorageAdapter, projectId: string, q: Heatmap
   return { summary: [...summary.values()].filter((r) => r.n > 0), cells: cellRows };
 }
 
+/** A summary row of a heatmap's source: samples per bucket and type, and the deepest 8 px row. */
+interface SourceSummary {
+  bucket: string;
+  type: string;
+  n: number;
+  maxGy: number;
+  /** Drawn on the grid (click, move, scroll, rage click). */
+  plottable: boolean;
+  /** Placed by document coordinates, so its depth sets renderHeight (click, move, rage click). */
+  positioned: boolean;
+}
+
+/** A cell of a heatmap's source: scroll cells are (0, percent); others 8 px cells grouped by a factor. */
+interface SourceCell {
+  bucket: string;
+  type: string;
+  cx: number;
+  cy: number;
+  n: number;
+}
+
+/** Where a heatmap's counts come from: the heat rollup, or the rage clicks. */
+interface HeatSource {
+  summary(): Promise<SourceSummary[]>;
+  cells(buckets: readonly string[], cellFactor: number): Promise<SourceCell[]>;
+}
+
+/** Samples of the event types asked for: whole periods from the rollup, partial hours at the edges from raw events. */
+async function rollupSource(storage: StorageAdapter, projectId: string, q: HeatmapQuery, pages: readonly string[] | undefined): Promise<HeatSource> {
+  const split = splitRange(q.fromTs, q.toTs);
+  const filter: RollupFilter | null =
+    split.ranges.length > 0 ? { projectId, ...(pages && { pages }), types: q.types, ranges: split.ranges } : null;
+  const edge = split.edges.length > 0 ? await edgeRollup(storage, projectId, q, pages, split.edges) : { summary: [], cells: [] };
+  return {
+    async summary() {
+      return [...(filter ? await storage.rollupSummary(filter) : []), ...edge.summary].map((r) => ({
+        ...r,
+        plottable: PLOTTABLE_TYPES.includes(r.type),
+        positioned: r.type === "click" || r.type === "move",
+      }));
+    },
+    async cells(buckets, cellFactor) {
+      const plotTypes = q.types.filter((t) => PLOTTABLE_TYPES.includes(t));
+      const rows: SourceCell[] = filter && plotTypes.length > 0 ? await storage.rollupCells({ ...filter, types: plotTypes, buckets, cellFactor }) : [];
+      const drawn = new Set(buckets);
+      for (const c of edge.cells) {
+        if (!drawn.has(c.bucket)) continue;
+        const scroll = c.type === "scroll";
+        rows.push({ bucket: c.bucket, type: c.type, cx: scroll ? 0 : Math.floor(c.gx / cellFactor), cy: scroll ? c.gy : Math.floor(c.gy / cellFactor), n: c.n });
+      }
+      return rows;
+    },
+  };
+}
+
+/** One sample per rage-click run, at its first click: derived rows read by exact time, aggregated by the database. */
+function rageClickSource(storage: StorageAdapter, projectId: string, q: HeatmapQuery, pages: readonly string[] | undefined): HeatSource {
+  const filter = { projectId, ...(pages && { pages }), ...(q.fromTs !== undefined && { fromTs: q.fromTs }), ...(q.toTs !== undefined && { toTs: q.toTs }) };
+  return {
+    async summary() {
+      return (await storage.rageClickSummary(filter)).map((r) => ({ ...r, type: "rageclick", plottable: true, positioned: true }));
+    },
+    async cells(buckets, cellFactor) {
+      return (await storage.rageClickCells({ ...filter, buckets, cellFactor })).map((c) => ({ ...c, type: "rageclick" }));
+    },
+  };
+}
+
 /**
  * Builds a heatmap from the heat rollup (whole hours, aggregated by the database) plus the partial
  * hours at the range's edges. Cost grows with the number of distinct cells, not of events.
@@ -97,11 +165,8 @@ async function edgeRollup(storage: StorageAdapter, projectId: string, q: Heatmap
  * taken as a share of its own bucket's width, so layouts that reflow line up.
  */
 export async function buildHeatmap(storage: StorageAdapter, projectId: string, q: HeatmapQuery, pages: readonly string[] | undefined): Promise<HeatmapBody> {
-  const split = splitRange(q.fromTs, q.toTs);
-  const filter: RollupFilter | null =
-    split.ranges.length > 0 ? { projectId, ...(pages && { pages }), types: q.types, ranges: split.ranges } : null;
-  const edge = split.edges.length > 0 ? await edgeRollup(storage, projectId, q, pages, split.edges) : { summary: [], cells: [] };
-  const summary = [...(filter ? await storage.rollupSummary(filter) : []), ...edge.summary].filter((r) => widthInRange(r.bucket, q));
+  const source = q.type === "rageclick" ? rageClickSource(storage, projectId, q, pages) : await rollupSource(storage, projectId, q, pages);
+  const summary = (await source.summary()).filter((r) => widthInRange(r.bucket, q));
 
   const buckets: Record<string, number> = {};
   const typeBreakdown: Record<string, number> = {};
@@ -109,7 +174,7 @@ export async function buildHeatmap(storage: StorageAdapter, projectId: string, q
   for (const row of summary) {
     total += row.n;
     typeBreakdown[row.type] = (typeBreakdown[row.type] ?? 0) + row.n;
-    if (PLOTTABLE_TYPES.includes(row.type)) buckets[row.bucket] = (buckets[row.bucket] ?? 0) + row.n;
+    if (row.plottable) buckets[row.bucket] = (buckets[row.bucket] ?? 0) + row.n;
   }
   const ranked = Object.entries(buckets)
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
@@ -127,27 +192,20 @@ export async function buildHeatmap(storage: StorageAdapter, projectId: string, q
 
   let maxGy = -1;
   for (const row of summary) {
-    if (isDrawn.has(row.bucket) && (row.type === "click" || row.type === "move")) maxGy = Math.max(maxGy, row.maxGy);
+    if (isDrawn.has(row.bucket) && row.positioned) maxGy = Math.max(maxGy, row.maxGy);
   }
   const renderHeight = Math.max(viewport.h, (maxGy + 1) * BASE_CELL_PX);
   const rows = Math.max(1, Math.ceil(renderHeight / cellSize));
 
   // Relative coordinates need each bucket's 8 px cells (a column is a share of that bucket's width).
   const readFactor = relative ? 1 : cellFactor;
-  const plotTypes = q.types.filter((t) => PLOTTABLE_TYPES.includes(t));
-  const cellRows: RollupCellRow[] =
-    drawn.length > 0 && filter && plotTypes.length > 0 ? await storage.rollupCells({ ...filter, types: plotTypes, buckets: drawn, cellFactor: readFactor }) : [];
-  for (const c of edge.cells) {
-    if (!isDrawn.has(c.bucket)) continue;
-    const scroll = c.type === "scroll";
-    cellRows.push({ bucket: c.bucket, type: c.type, cx: scroll ? 0 : Math.floor(c.gx / readFactor), cy: scroll ? c.gy : Math.floor(c.gy / readFactor), n: c.n });
-  }
+  const cellRows = drawn.length > 0 ? await source.cells(drawn, readFactor) : [];
 
   /** The grid column of a cell row: its own column, or its centre's share of its bucket's width. */
   const widths = new Map(drawn.map((b) => [b, bucketViewport(b).w]));
-  const column = (c: RollupCellRow): number =>
+  const column = (c: SourceCell): number =>
     relative ? Math.floor((((c.cx + 0.5) * BASE_CELL_PX) / widths.get(c.bucket)!) * columns) : c.cx;
-  const row = (c: RollupCellRow): number => (relative ? Math.floor(c.cy / cellFactor) : c.cy);
+  const row = (c: SourceCell): number => (relative ? Math.floor(c.cy / cellFactor) : c.cy);
 
   // Cells summed in a dense array in row-major order (points come out sorted, with no map, entry
   // pairs or sort to allocate); a map only for a grid too large to hold densely.

@@ -28,8 +28,11 @@ function compile<T>(properties: Record<string, object>): ValidateFunction<T> {
 
 type TypeFilter = "all" | EventType;
 
+/** The heatmap's types: an event type, all of them, or rage clicks (derived from clicks). */
+type HeatmapType = TypeFilter | "rageclick";
+
 interface RawHeatmapQuery {
-  type: TypeFilter;
+  type: HeatmapType;
   path?: string;
   pathPattern?: string;
   from?: string;
@@ -45,7 +48,7 @@ interface RawSessionsQuery { userId?: string; path?: string; pathPattern?: strin
 interface RawSessionQuery { projectId?: string; type?: TypeFilter; limit: number; offset: number }
 
 const heatmapSchema = compile<RawHeatmapQuery>({
-  type: { ...TYPE_FILTER, default: "click" },
+  type: { type: "string", enum: [...TYPE_FILTER.enum, "rageclick"], default: "click" },
   path: PATH,
   pathPattern: PATH_PATTERN,
   from: TIME,
@@ -112,7 +115,8 @@ const pageParams = (path: string | undefined, pathPattern: string | undefined): 
 });
 
 export interface HeatmapQuery extends PageSelector, WidthRange {
-  type: TypeFilter;
+  type: HeatmapType;
+  /** The event types read from the rollup (rageclick: none, its runs are read instead). */
   types: readonly EventType[];
   fromTs?: number;
   toTs?: number;
@@ -128,7 +132,7 @@ export function parseHeatmapQuery(q: unknown): HeatmapQuery {
   const r = run(heatmapSchema, q);
   return {
     type: r.type,
-    types: typesOf(r.type) ?? EVENT_TYPES,
+    types: r.type === "rageclick" ? [] : (typesOf(r.type) ?? EVENT_TYPES),
     ...pageParams(r.path, r.pathPattern),
     ...range(r.from, r.to),
     resolution: r.resolution,

@@ -50,6 +50,30 @@ export interface RollupCellRow {
   n: number;
 }
 
+/** Derived rows read by exact time (rage clicks): a project, its pages, an inclusive epoch-ms range. */
+export interface DerivedFilter {
+  projectId: string;
+  /** Only these pages; absent: every page; empty: none. */
+  pages?: readonly string[];
+  fromTs?: number;
+  toTs?: number;
+}
+
+/** Rage clicks per viewport bucket: runs, and the deepest 8 px row of their first clicks. */
+export interface RageClickSummaryRow {
+  bucket: string;
+  n: number;
+  maxGy: number;
+}
+
+/** Rage clicks per bucket and cell (8 px cells grouped by `cellFactor`). */
+export interface RageClickCellRow {
+  bucket: string;
+  cx: number;
+  cy: number;
+  n: number;
+}
+
 export interface EventFilter {
   projectId: string;
   sessionId?: string;
@@ -99,6 +123,15 @@ export interface StorageAdapter {
    * them all without reading events. `pathPattern` queries match patterns against this list.
    */
   listPages(projectId: string): Promise<string[]>;
+
+  /**
+   * Rage clicks (heat/rage-clicks.ts), which the adapter derives when new clicks are stored, with
+   * its `rageClicks` rule: after every write that stored clicks of a session, its stored rage
+   * clicks equal `rageClickStarts` over all its stored clicks, whatever order the batches came in.
+   * Aggregated in the database; the cost follows rage clicks, never events.
+   */
+  rageClickSummary(filter: DerivedFilter): Promise<RageClickSummaryRow[]>;
+  rageClickCells(filter: DerivedFilter & { buckets: readonly string[]; cellFactor: number }): Promise<RageClickCellRow[]>;
 
   rollupSummary(filter: RollupFilter): Promise<RollupSummaryRow[]>;
   /** Cells of the given viewport buckets (each row names its bucket), 8 px cells grouped by `cellFactor`. */

@@ -1,0 +1,96 @@
+import type { DerivedFilter, RageClickCellRow, RageClickSummaryRow } from "@m-software-engineering/heat-collector-kernel";
+import { clickRow, rageClickWindow, rederiveRageClicks, type ClickRow, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
+import type { Dialect } from "./connect";
+import type { JournalClicks } from "./heat-journal";
+import type { Select } from "./heat-reads";
+import type { RawConnection } from "./raw-connection";
+import { num, type Row } from "./rows";
+import { Binds, pageHash, pagesClause } from "./sql";
+
+const str = (v: unknown): string => (Buffer.isBuffer(v) ? v.toString("utf8") : String(v));
+
+/** Sessions with new clicks, merged per (project, session) across journal rows, in key order. */
+export function mergeClickSpans(rows: ReadonlyArray<{ projectId: string; clicks: readonly JournalClicks[] }>): Array<{ projectId: string; sessionId: string; from: number; to: number }> {
+  const spans = new Map<string, { projectId: string; sessionId: string; from: number; to: number }>();
+  for (const row of rows) {
+    for (const c of row.clicks) {
+      const key = `${row.projectId}\u0000${c.sessionId}`;
+      const s = spans.get(key);
+      if (!s) spans.set(key, { projectId: row.projectId, sessionId: c.sessionId, from: c.from, to: c.to });
+      else {
+        s.from = Math.min(s.from, c.from);
+        s.to = Math.max(s.to, c.to);
+      }
+    }
+  }
+  return [...spans.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
+}
+
+/**
+ * Re-derives the rage clicks of each session around its new clicks (rageClickWindow), from its
+ * committed clicks: inside the fold's transaction, which holds the fold lock, so one derivation
+ * at a time reads and replaces a session's rage clicks. A click committed after this read has its
+ * own journal row, and so its own later derivation.
+ */
+export async function foldRageClicks(
+  c: RawConnection,
+  dialect: Dialect,
+  spans: ReadonlyArray<{ projectId: string; sessionId: string; from: number; to: number }>,
+  rule: RageClickRule,
+): Promise<void> {
+  const sql = (text: string) => (dialect === "pg" ? text : text.replace(/\$\d+/g, "?"));
+  for (const s of spans) {
+    const w = rageClickWindow(s.from, s.to, rule);
+    const rows = await c.query(
+      sql("SELECT event_id, ts, page, bucket, data FROM events WHERE project_id = $1 AND session_id = $2 AND ts >= $3 AND ts <= $4 AND type = 'click'"),
+      [s.projectId, s.sessionId, w.read[0], w.read[1]],
+    );
+    const clicks: ClickRow[] = [];
+    for (const r of rows) {
+      const click = clickRow({
+        projectId: s.projectId,
+        sessionId: s.sessionId,
+        eventId: str(r.event_id),
+        ts: num(r.ts),
+        page: str(r.page),
+        bucket: str(r.bucket),
+        data: JSON.parse(str(r.data)) as Record<string, unknown>,
+      });
+      if (click) clicks.push(click);
+    }
+    await c.run(sql("DELETE FROM rage_clicks WHERE project_id = $1 AND session_id = $2 AND ts >= $3 AND ts <= $4"), [s.projectId, s.sessionId, w.redo[0], w.redo[1]]);
+    for (const x of rederiveRageClicks(clicks, w.redo, rule)) {
+      await c.run(
+        sql("INSERT INTO rage_clicks (project_id, session_id, event_id, ts, page_hash, page, bucket, gx, gy, selector) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"),
+        [x.projectId, x.sessionId, x.eventId, x.ts, pageHash(x.page), x.page, x.bucket, x.gx, x.gy, x.selector],
+      );
+    }
+  }
+}
+
+function where(b: Binds, f: DerivedFilter): string {
+  const clauses = [`project_id = ${b.add(f.projectId)}`];
+  if (f.pages !== undefined) clauses.push(pagesClause(b, f.pages));
+  if (f.fromTs !== undefined) clauses.push(`ts >= ${b.add(f.fromTs)}`);
+  if (f.toTs !== undefined) clauses.push(`ts <= ${b.add(f.toTs)}`);
+  return clauses.join(" AND ");
+}
+
+export async function rageClickSummary(select: Select, f: DerivedFilter): Promise<RageClickSummaryRow[]> {
+  const b = new Binds();
+  const rows = await select(`SELECT bucket, COUNT(*) AS n, MAX(gy) AS max_gy FROM rage_clicks WHERE ${where(b, f)} GROUP BY bucket ORDER BY bucket`, b.values);
+  return rows.map((r: Row) => ({ bucket: str(r.bucket), n: num(r.n), maxGy: num(r.max_gy) }));
+}
+
+export async function rageClickCells(select: Select, dialect: Dialect, f: DerivedFilter & { buckets: readonly string[]; cellFactor: number }): Promise<RageClickCellRow[]> {
+  const b = new Binds();
+  const k = Math.max(1, Math.floor(f.cellFactor));
+  // Integer division: `/` of two integers on PostgreSQL, DIV on MySQL (whose `/` is decimal).
+  const div = (col: string) => (dialect === "pg" ? `${col} / ${b.add(k)}::int` : `${col} DIV ${b.add(k)}`);
+  const rows = await select(
+    `SELECT bucket, ${div("gx")} AS cx, ${div("gy")} AS cy, COUNT(*) AS n FROM rage_clicks
+     WHERE ${where(b, f)} AND bucket IN (${b.list(f.buckets)}) GROUP BY bucket, cx, cy`,
+    b.values,
+  );
+  return rows.map((r: Row) => ({ bucket: str(r.bucket), cx: num(r.cx), cy: num(r.cy), n: num(r.n) }));
+}

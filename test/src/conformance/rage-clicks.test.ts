@@ -1,0 +1,192 @@
+/**
+ * Rage clicks on every store: the edges of the rule (3 clicks at exactly 1,000 ms, 30 vs 31 px),
+ * runs split across batches in either order, retried and concurrently re-sent batches, an earlier
+ * click arriving late, and identical answers across stores.
+ */
+import { expect } from "chai";
+import request from "supertest";
+import type { Express } from "express";
+import type { IngestEvent, IngestPayload, StorageAdapter } from "@m-software-engineering/heat-collector";
+import { PROJECT, startCollector, tempDir, type TestCollector } from "../helpers/collector";
+import { requireService } from "../helpers/services";
+import { SdkSession } from "../helpers/sdk";
+import { TARGETS, type Store } from "./stores";
+import { join } from "node:path";
+
+const T0 = Date.UTC(2026, 10, 3, 9, 0, 0);
+const api = `/api/projects/${PROJECT.id}`;
+
+/** A session on its own page whose clicks happen at given offsets (ms) and positions. */
+class RageSession {
+  readonly sdk: SdkSession;
+  constructor(
+    readonly name: string,
+    private readonly start = T0,
+  ) {
+    this.sdk = new SdkSession(`rage-${name}`, start);
+  }
+  get page(): string {
+    return `/rage/${this.name}`;
+  }
+  click(at: number, x: number, y: number, page = this.page): IngestEvent {
+    return { ...this.sdk.click(x, y, page, "button#pay"), ts: this.start + at };
+  }
+  batch(events: IngestEvent[]): IngestPayload {
+    const p = this.sdk.payload(events);
+    const times = events.map((e) => e.ts);
+    return { ...p, session: { ...p.session, startedAt: Math.min(...times), lastSeenAt: Math.max(...times) } };
+  }
+}
+
+const ingest = (app: Express, payload: IngestPayload) =>
+  request(app).post("/ingest").set("x-project-key", PROJECT.key).set("content-type", "application/json").send(JSON.stringify(payload)).expect(200);
+
+interface Heat {
+  points: Array<{ x: number; y: number; value: number }>;
+  meta: { total: number; typeBreakdown: Record<string, number> };
+}
+const rage = async (app: Express, query: string): Promise<Heat> => (await request(app).get(`${api}/heatmap?type=rageclick&${query}`).expect(200)).body as Heat;
+const runsOn = async (app: Express, page: string) => (await rage(app, `path=${encodeURIComponent(page)}`)).meta.total;
+
+/** Every rage-click response of the suite, per store, compared once all stores ran. */
+const answers = new Map<string, Record<string, unknown>>();
+
+for (const target of TARGETS) {
+  describe(`rage clicks: ${target.name}`, function () {
+    this.timeout(60_000);
+    let store: Store | undefined;
+    let c: TestCollector;
+    let storage: StorageAdapter;
+    const seen: Record<string, unknown> = {};
+
+    before(async function () {
+      if (target.service) await requireService(this, target.service.name, target.service.probe);
+      store = await target.setUp();
+      storage = store.adapter();
+      c = await startCollector({ storage });
+    });
+    after(async () => {
+      await c?.close();
+      await store?.tearDown();
+      if (Object.keys(seen).length > 0) answers.set(target.name, seen);
+    });
+
+    it("counts 3 clicks within 30 px and exactly 1,000 ms as one run, at the first click; 1,001 ms or 31 px is none", async () => {
+      const cases: Array<[string, Array<[number, number, number]>, number]> = [
+        ["at-1000ms", [[0, 400, 300], [500, 405, 302], [1000, 410, 296]], 1],
+        ["at-1001ms", [[0, 400, 300], [500, 405, 302], [1001, 410, 296]], 0],
+        ["at-30px", [[0, 400, 300], [200, 400, 300], [400, 418, 324]], 1],
+        ["at-31px", [[0, 400, 300], [200, 400, 300], [400, 431, 300]], 0],
+        ["two-clicks", [[0, 400, 300], [100, 400, 300]], 0],
+      ];
+      for (const [name, clicks, runs] of cases) {
+        const s = new RageSession(name);
+        await ingest(c.app, s.batch(clicks.map(([at, x, y]) => s.click(at, x, y))));
+        expect(await runsOn(c.app, s.page), name).to.equal(runs);
+        seen[name] = await rage(c.app, `path=${s.page}`);
+      }
+      // The run is drawn at its first click's cell (8 px cells at the default resolution).
+      const hit = seen["at-1000ms"] as Heat;
+      expect(hit.points).to.deep.equal([{ x: 404, y: 300, value: 1 }]);
+      expect(hit.meta.typeBreakdown).to.deep.equal({ rageclick: 1 });
+    });
+
+    it("finds a run split across two batches of one session, sent in either order", async () => {
+      for (const order of ["in-order", "reversed"] as const) {
+        const s = new RageSession(`split-${order}`);
+        const first = s.batch([s.click(0, 200, 200), s.click(400, 202, 201)]);
+        const second = s.batch([s.click(800, 199, 203), s.click(5000, 900, 900)]);
+        for (const b of order === "in-order" ? [first, second] : [second, first]) await ingest(c.app, b);
+        expect(await runsOn(c.app, s.page), order).to.equal(1);
+        seen[`split ${order}`] = await rage(c.app, `path=${s.page}`);
+      }
+    });
+
+    it("counts a retried batch once, re-sent later or concurrently", async () => {
+      const s = new RageSession("retried");
+      const a = s.batch([s.click(0, 50, 50), s.click(300, 52, 50)]);
+      const b = s.batch([s.click(600, 51, 52), s.click(900, 50, 51), s.click(3000, 50, 50), s.click(3300, 50, 50), s.click(3600, 50, 50)]);
+      await ingest(c.app, a);
+      await ingest(c.app, b);
+      expect(await runsOn(c.app, s.page)).to.equal(2);
+      const replies = await Promise.all([a, b, a, b, b].map((p) => ingest(c.app, p)));
+      expect(replies.reduce((n, r) => n + (r.body as { stored: number }).stored, 0)).to.equal(0);
+      expect(await runsOn(c.app, s.page)).to.equal(2);
+      seen.retried = await rage(c.app, `path=${s.page}`);
+    });
+
+    it("keeps one run per burst at one spot, moves it to an earlier click that arrives late, and never joins pages", async () => {
+      const burst = new RageSession("burst");
+      // Six clicks 300 ms apart at one spot: one run, however long the burst; after a 2 s pause, another.
+      await ingest(c.app, burst.batch([0, 300, 600, 900, 1200, 1500, 3600, 3900, 4200].map((at) => burst.click(at, 640, 480))));
+      expect(await runsOn(c.app, burst.page)).to.equal(2);
+      seen.burst = await rage(c.app, `path=${burst.page}`);
+
+      const late = new RageSession("late");
+      await ingest(c.app, late.batch([late.click(500, 300, 300), late.click(900, 300, 300), late.click(1300, 300, 300)]));
+      // 8 px cells at the default resolution on a 1300 px viewport: x 300 is the cell centred on 300.
+      expect((await rage(c.app, `path=${late.page}`)).points).to.deep.equal([{ x: 300, y: 300, value: 1 }]);
+      // An earlier click 20 px left arrives in a later batch: it starts the run now; still one run.
+      await ingest(c.app, late.batch([late.click(100, 280, 300)]));
+      expect((await rage(c.app, `path=${late.page}`)).points).to.deep.equal([{ x: 284, y: 300, value: 1 }]);
+      seen.late = await rage(c.app, `path=${late.page}`);
+
+      const pages = new RageSession("pages");
+      await ingest(c.app, pages.batch([pages.click(0, 10, 10, "/rage/pages-a"), pages.click(100, 10, 10, "/rage/pages-b"), pages.click(200, 10, 10, "/rage/pages-a")]));
+      expect((await rage(c.app, `pathPattern=${encodeURIComponent("/rage/pages-*")}`)).meta.total).to.equal(0);
+    });
+
+    it("filters by time and pattern, and counts a project's runs in one read", async () => {
+      const all = await rage(c.app, "pathPattern=/rage/**");
+      expect(all.meta.total).to.equal(1 + 1 + 2 + 2 + 2 + 1);
+      // Runs starting in (T0, T0 + 3 s]: the late click's (at 100 ms) and the retried session's second (at 3,000 ms).
+      const window = await rage(c.app, `from=${T0 + 1}&to=${T0 + 3000}`);
+      expect(window.meta.total).to.equal(2);
+      seen.all = all;
+      seen["from 3s"] = await rage(c.app, `from=${T0 + 3000}&coordinates=relative`);
+    });
+
+    it("forgets an erased user's runs and purges old ones", async () => {
+      const s = new RageSession("erased", T0 - 86_400_000);
+      const p = s.batch([s.click(0, 5, 5), s.click(10, 5, 5), s.click(20, 5, 5)]);
+      await ingest(c.app, { ...p, user: { id: "rage-user" } });
+      expect(await runsOn(c.app, s.page)).to.equal(1);
+      await storage.eraseUser(PROJECT.id, "rage-user");
+      expect(await runsOn(c.app, s.page)).to.equal(0);
+      const old = new RageSession("purged", T0 - 86_400_000);
+      await ingest(c.app, old.batch([old.click(0, 5, 5), old.click(10, 5, 5), old.click(20, 5, 5)]));
+      expect(await runsOn(c.app, old.page)).to.equal(1);
+      await storage.purgeBefore(T0 - 3600_000);
+      expect(await runsOn(c.app, old.page)).to.equal(0);
+      expect((await rage(c.app, "pathPattern=/rage/**")).meta.total).to.equal(9);
+    });
+  });
+}
+
+describe("rage clicks: identical answers on every store", () => {
+  it("answers alike", function () {
+    const [ref, ...others] = [...answers.entries()];
+    if (!ref || others.length === 0) this.skip();
+    for (const [name, seen] of others) expect(JSON.stringify(seen), `${name} vs ${ref![0]}`).to.equal(JSON.stringify(ref![1]));
+    expect(Object.keys(ref![1])).to.have.length.greaterThan(8);
+  });
+});
+
+describe("rage clicks: thresholds per collector", () => {
+  it("counts by the configured rule (4 clicks within 50 px and 500 ms)", async () => {
+    const tmp = tempDir();
+    const c = await startCollector({ db: { dialect: "sqlite", file: join(tmp.dir, "heat.db") }, analytics: { rageClicks: { minClicks: 4, radiusPx: 50, windowMs: 500 } } });
+    try {
+      const three = new RageSession("three");
+      await ingest(c.app, three.batch([three.click(0, 100, 100), three.click(100, 100, 100), three.click(200, 100, 100)]));
+      const four = new RageSession("four");
+      await ingest(c.app, four.batch([four.click(0, 100, 100), four.click(100, 140, 100), four.click(200, 100, 140), four.click(500, 100, 100)]));
+      const slow = new RageSession("slow");
+      await ingest(c.app, slow.batch([slow.click(0, 100, 100), slow.click(100, 100, 100), slow.click(200, 100, 100), slow.click(501, 100, 100)]));
+      expect([await runsOn(c.app, three.page), await runsOn(c.app, four.page), await runsOn(c.app, slow.page)]).to.deep.equal([0, 1, 0]);
+    } finally {
+      await c.close();
+      tmp.cleanup();
+    }
+  });
+});
