@@ -26,11 +26,16 @@ export function mergeClickSpans(rows: ReadonlyArray<{ projectId: string; clicks:
   return [...spans.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
 }
 
+/** Sessions per statement of a fold's rage-click work: an OR of index ranges each. */
+const SESSIONS_PER_STATEMENT = 200;
+
 /**
  * Re-derives the rage clicks of each session around its new clicks (rageClickWindow), from its
  * committed clicks: inside the fold's transaction, which holds the fold lock, so one derivation
  * at a time reads and replaces a session's rage clicks. A click committed after this read has its
- * own journal row, and so its own later derivation.
+ * own journal row, and so its own later derivation. Three statements per 200 sessions (read the
+ * clicks, delete the ranges, insert the runs), each an OR of `(project, session, ts)` ranges of
+ * the session indexes, so a fold of many sessions stays a few round trips.
  */
 export async function foldRageClicks(
   c: RawConnection,
@@ -39,31 +44,47 @@ export async function foldRageClicks(
   rule: RageClickRule,
 ): Promise<void> {
   const sql = (text: string) => (dialect === "pg" ? text : text.replace(/\$\d+/g, "?"));
-  for (const s of spans) {
-    const w = rageClickWindow(s.from, s.to, rule);
-    const rows = await c.query(
-      sql("SELECT event_id, ts, page, bucket, data FROM events WHERE project_id = $1 AND session_id = $2 AND ts >= $3 AND ts <= $4 AND type = 'click'"),
-      [s.projectId, s.sessionId, w.read[0], w.read[1]],
-    );
-    const clicks: ClickRow[] = [];
+  for (let i = 0; i < spans.length; i += SESSIONS_PER_STATEMENT) {
+    const part = spans.slice(i, i + SESSIONS_PER_STATEMENT).map((s) => ({ ...s, window: rageClickWindow(s.from, s.to, rule) }));
+    const ranges = (pick: "read" | "redo") => {
+      const b = new Binds();
+      const where = part
+        .map((s) => `(project_id = ${b.add(s.projectId)} AND session_id = ${b.add(s.sessionId)} AND ts >= ${b.add(s.window[pick][0])} AND ts <= ${b.add(s.window[pick][1])})`)
+        .join(" OR ");
+      return { where, values: b.values };
+    };
+    const read = ranges("read");
+    const rows = await c.query(sql(`SELECT project_id, session_id, event_id, ts, page, bucket, data FROM events WHERE type = 'click' AND (${read.where})`), read.values);
+    const clicks = new Map<string, ClickRow[]>();
     for (const r of rows) {
       const click = clickRow({
-        projectId: s.projectId,
-        sessionId: s.sessionId,
+        projectId: str(r.project_id),
+        sessionId: str(r.session_id),
         eventId: str(r.event_id),
         ts: num(r.ts),
         page: str(r.page),
         bucket: str(r.bucket),
         data: JSON.parse(str(r.data)) as Record<string, unknown>,
       });
-      if (click) clicks.push(click);
+      if (!click) continue;
+      const key = `${click.projectId}\u0000${click.sessionId}`;
+      const list = clicks.get(key);
+      if (list) list.push(click);
+      else clicks.set(key, [click]);
     }
-    await c.run(sql("DELETE FROM rage_clicks WHERE project_id = $1 AND session_id = $2 AND ts >= $3 AND ts <= $4"), [s.projectId, s.sessionId, w.redo[0], w.redo[1]]);
-    for (const x of rederiveRageClicks(clicks, w.redo, rule)) {
+    const redo = ranges("redo");
+    await c.run(sql(`DELETE FROM rage_clicks WHERE ${redo.where}`), redo.values);
+    const runs = part.flatMap((s) => rederiveRageClicks(clicks.get(`${s.projectId}\u0000${s.sessionId}`) ?? [], s.window.redo, rule));
+    if (runs.length === 0) continue;
+    const values = runs.map((x) => [x.projectId, x.sessionId, x.eventId, x.ts, pageHash(x.page), x.page, x.bucket, x.gx, x.gy, x.selector]);
+    if (dialect === "pg") {
       await c.run(
-        sql("INSERT INTO rage_clicks (project_id, session_id, event_id, ts, page_hash, page, bucket, gx, gy, selector) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"),
-        [x.projectId, x.sessionId, x.eventId, x.ts, pageHash(x.page), x.page, x.bucket, x.gx, x.gy, x.selector],
+        `INSERT INTO rage_clicks (project_id, session_id, event_id, ts, page_hash, page, bucket, gx, gy, selector)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[], $10::text[])`,
+        values[0]!.map((_, k) => values.map((v) => v[k])),
       );
+    } else {
+      await c.run("INSERT INTO rage_clicks (project_id, session_id, event_id, ts, page_hash, page, bucket, gx, gy, selector) VALUES ?", [values]);
     }
   }
 }
