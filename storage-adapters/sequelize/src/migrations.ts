@@ -3,12 +3,16 @@ import type { Dialect } from "./connect";
 import { columnTypes, opt, req, type ColumnTypes } from "./column-types";
 import { SequelizeStorageError } from "./errors";
 import { carryRollupOver } from "./rollup-carry-over";
+import { backfillRageClicks } from "./rage-backfill";
+import { DEFAULT_RAGE_CLICK_RULE, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 
 interface MigrationContext {
   qi: QueryInterface;
   dialect: Dialect;
   types: ColumnTypes;
   transaction: Transaction;
+  /** The adapter's rage-click rule, for deriving the runs of clicks already stored. */
+  rageClicks: RageClickRule;
 }
 
 interface Migration {
@@ -232,7 +236,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "rage clicks",
     // The first click of each rage-click run (heat/rage-clicks.ts), re-derived by the fold around
     // the new clicks each journal row names (the fold lock serialises it across instances, and it
-    // reads committed clicks only). Derived from the events stored from this version on.
+    // reads committed clicks only). The clicks already stored are derived here, with the adapter's rule.
     async up(ctx) {
       const { qi, types: c, transaction } = ctx;
       const table = ctx.dialect === "mysql" ? { engine: "InnoDB", charset: "utf8mb4", transaction } : { transaction };
@@ -253,6 +257,9 @@ export const MIGRATIONS: readonly Migration[] = [
         table,
       );
       await ensureIndex(ctx, "rage_clicks", "rage_clicks_time", ["project_id", "ts"]);
+      // Re-runnable (MySQL DDL commits): a step cut short after the table may have inserted runs.
+      await qi.sequelize.query("DELETE FROM rage_clicks", { transaction });
+      await backfillRageClicks(qi.sequelize, ctx.dialect, transaction, ctx.rageClicks);
     },
   },
 ];
@@ -271,7 +278,7 @@ async function binCollation(sequelize: Sequelize): Promise<string> {
  * the second waits, then finds nothing left to do. `upTo` stops after that version (tests of a
  * later step's data migration).
  */
-export async function runMigrations(sequelize: Sequelize, dialect: Dialect, options: { upTo?: number } = {}): Promise<number[]> {
+export async function runMigrations(sequelize: Sequelize, dialect: Dialect, options: { upTo?: number; rageClicks?: RageClickRule } = {}): Promise<number[]> {
   const types = columnTypes(dialect, dialect === "mysql" ? await binCollation(sequelize) : "");
   const applied: number[] = [];
   await sequelize.transaction(async (transaction) => {
@@ -296,7 +303,7 @@ export async function runMigrations(sequelize: Sequelize, dialect: Dialect, opti
       const done = new Set(((await q("SELECT version FROM hc_migrations")) as Array<{ version: number }>).map((r) => Number(r.version)));
       for (const m of MIGRATIONS) {
         if (done.has(m.version) || m.version > (options.upTo ?? Infinity)) continue;
-        await m.up({ qi, dialect, types, transaction });
+        await m.up({ qi, dialect, types, transaction, rageClicks: options.rageClicks ?? DEFAULT_RAGE_CLICK_RULE });
         await sequelize.query("INSERT INTO hc_migrations (version, name, applied_at) VALUES ($1, $2, $3)", {
           bind: [m.version, m.name, Date.now()],
           transaction,

@@ -113,7 +113,7 @@ export class SequelizeStorage implements StorageAdapter {
 
   /** Migrates, then folds once in the background: a crashed instance may have left journal rows. */
   async migrate(): Promise<void> {
-    await runMigrations(this.sequelize, this.dialect);
+    await runMigrations(this.sequelize, this.dialect, { rageClicks: this.rageRule });
     this.folds.start();
   }
 

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { rederiveRageClicks, type ClickRow, type RageClickRecord, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 import { TILE_CELLS, cellIndex, encodeTile, tileKey, tileX, tileY } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-codec";
 
 export interface Migration {
@@ -6,7 +7,12 @@ export interface Migration {
   name: string;
   sql: string;
   /** Data conversion that SQL alone cannot express, run after `sql` in the same transaction. */
-  run?: (db: Database.Database) => void;
+  run?: (db: Database.Database, ctx: MigrationContext) => void;
+}
+
+/** What a data step may need from the adapter's options. */
+export interface MigrationContext {
+  rageClicks: RageClickRule;
 }
 
 /** Migration 5's data step: every (dim, span, period) of the cell rollup re-encoded as tiles. */
@@ -69,6 +75,44 @@ function rebuildEventsTable(db: Database.Database): void {
  * Versioned schema of the SQLite adapter. Each step runs once, inside the same IMMEDIATE
  * transaction that records it, so two processes migrating one file at once cannot both apply it.
  */
+/**
+ * Migration 9's data step: the rage clicks of every click already stored, one session at a time,
+ * in the order of the clicks index (no sort). Runs are collected while iterating (a statement
+ * cannot run while another iterates on the connection) and inserted after: they are few.
+ */
+function backfillRageClicks(db: Database.Database, ctx: MigrationContext): void {
+  const runs: RageClickRecord[] = [];
+  let session: ClickRow[] = [];
+  const flush = () => {
+    if (session.length >= ctx.rageClicks.minClicks) runs.push(...rederiveRageClicks(session, [-Infinity, Infinity], ctx.rageClicks));
+    session = [];
+  };
+  const clicks = db.prepare(
+    `SELECT project_id, session_id, event_id, ts, page, bucket, data ->> '$.x' AS x, data ->> '$.y' AS y, data ->> '$.selector' AS selector
+     FROM events INDEXED BY events_session_clicks WHERE type = 'click' ORDER BY project_id, session_id`,
+  );
+  for (const r of clicks.iterate() as IterableIterator<Record<string, string | number | null>>) {
+    if (typeof r.x !== "number" || typeof r.y !== "number") continue;
+    const c: ClickRow = {
+      projectId: String(r.project_id),
+      sessionId: String(r.session_id),
+      eventId: String(r.event_id),
+      ts: Number(r.ts),
+      page: String(r.page),
+      bucket: String(r.bucket),
+      x: r.x,
+      y: r.y,
+      selector: typeof r.selector === "string" ? r.selector : null,
+    };
+    const last = session[session.length - 1];
+    if (last && (last.projectId !== c.projectId || last.sessionId !== c.sessionId)) flush();
+    session.push(c);
+  }
+  flush();
+  const put = db.prepare("INSERT INTO rage_clicks (project_id, session_id, event_id, ts, page, bucket, gx, gy, selector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  for (const x of runs) put.run(x.projectId, x.sessionId, x.eventId, x.ts, x.page, x.bucket, x.gx, x.gy, x.selector);
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -282,8 +326,8 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 9,
     name: "rage clicks",
     // The first click of each rage-click run (heat/rage-clicks.ts), re-derived around a session's
-    // new clicks in the write that stores them; read aggregated, by exact time. Derived from the
-    // events stored from this version on.
+    // new clicks in the write that stores them; read aggregated, by exact time. The clicks already
+    // stored are derived here, with the adapter's rule.
     sql: `
       CREATE TABLE rage_clicks (
         project_id TEXT NOT NULL,
@@ -298,6 +342,9 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (project_id, session_id, event_id)
       );
       CREATE INDEX rage_clicks_time ON rage_clicks (project_id, ts);
+      -- A session's clicks around new ones, without visiting its moves and scrolls: clicks only.
+      CREATE INDEX events_session_clicks ON events (project_id, session_id, ts) WHERE type = 'click';
     `,
+    run: backfillRageClicks,
   },
 ];

@@ -27,15 +27,16 @@ export class NewClicks {
   rederive(prepare: Prepare, rule: RageClickRule): void {
     if (this.spans.size === 0) return;
     const read = prepare(
-      `SELECT project_id, session_id, event_id, ts, page, bucket, data FROM events INDEXED BY events_session
-       WHERE project_id = ? AND session_id = ? AND ts BETWEEN ? AND ? AND type = 'click'`,
+      // Only the fields a click needs, extracted in SQL: parsing each whole event document in JS cost more.
+      `SELECT event_id, ts, page, bucket, data ->> '$.x' AS x, data ->> '$.y' AS y, data ->> '$.selector' AS selector
+       FROM events INDEXED BY events_session_clicks WHERE project_id = ? AND session_id = ? AND ts BETWEEN ? AND ? AND type = 'click'`,
     );
     const drop = prepare("DELETE FROM rage_clicks WHERE project_id = ? AND session_id = ? AND ts BETWEEN ? AND ?");
     const put = prepare("INSERT INTO rage_clicks (project_id, session_id, event_id, ts, page, bucket, gx, gy, selector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     for (const s of this.spans.values()) {
       const w = rageClickWindow(s.from, s.to, rule);
       const clicks: ClickRow[] = [];
-      for (const r of read.all(s.projectId, s.sessionId, w.read[0], w.read[1]) as Array<Record<string, string | number>>) {
+      for (const r of read.all(s.projectId, s.sessionId, w.read[0], w.read[1]) as Array<Record<string, string | number | null>>) {
         const c = clickRow({
           projectId: s.projectId,
           sessionId: s.sessionId,
@@ -43,7 +44,7 @@ export class NewClicks {
           ts: Number(r.ts),
           page: String(r.page),
           bucket: String(r.bucket),
-          data: JSON.parse(String(r.data)) as Record<string, unknown>,
+          data: { x: r.x, y: r.y, selector: r.selector },
         });
         if (c) clicks.push(c);
       }

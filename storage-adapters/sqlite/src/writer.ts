@@ -113,7 +113,7 @@ export class SqliteWriter {
     const step = this.db.transaction((m: Migration) => {
       if (this.db.prepare("SELECT 1 FROM hc_migrations WHERE version = ?").get(m.version)) return;
       this.db.exec(m.sql);
-      m.run?.(this.db);
+      m.run?.(this.db, { rageClicks: this.rageClicks });
       this.db.prepare("INSERT INTO hc_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(m.version, m.name, Date.now());
     });
     for (const m of MIGRATIONS) step.immediate(m);

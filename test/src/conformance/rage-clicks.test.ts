@@ -10,7 +10,9 @@ import type { IngestEvent, IngestPayload, StorageAdapter } from "@m-software-eng
 import { PROJECT, startCollector, tempDir, type TestCollector } from "../helpers/collector";
 import { requireService } from "../helpers/services";
 import { SdkSession } from "../helpers/sdk";
-import { TARGETS, type Store } from "./stores";
+import { freshDatabase, SEQUELIZE_SERVERS, TARGETS, type Store } from "./stores";
+import { runMigrations, SequelizeStorage } from "@m-software-engineering/heat-collector-storage-sequelize";
+import { toWriteBatch } from "@m-software-engineering/heat-collector-kernel/dist/ingest/to-records";
 import { join } from "node:path";
 
 const T0 = Date.UTC(2026, 10, 3, 9, 0, 0);
@@ -190,3 +192,46 @@ describe("rage clicks: thresholds per collector", () => {
     }
   });
 });
+
+for (const server of SEQUELIZE_SERVERS) {
+  describe(`rage clicks: migration 5 derives the runs of clicks stored before it [${server.name}]`, function () {
+    this.timeout(60_000);
+    before(async function () {
+      await requireService(this, server.name, server.probe);
+    });
+
+    it("derives them once, and the fold of journal rows written before agrees", async () => {
+      const db = await freshDatabase(server.dialect, server.url, "hc_rage");
+      const opened: SequelizeStorage[] = [];
+      const open = () => {
+        const a = new SequelizeStorage({ dialect: server.dialect, connectionString: db.url, foldAfterMs: 3_600_000 });
+        opened.push(a);
+        return a;
+      };
+      try {
+        const old = open();
+        expect(await runMigrations(old.sequelize, server.dialect, { upTo: 4 })).to.deep.equal([1, 2, 3, 4]);
+        const one = new RageSession("before-one");
+        const two = new RageSession("before-two");
+        const payloads = [
+          one.batch([one.click(0, 100, 100), one.click(400, 101, 100)]),
+          one.batch([one.click(800, 100, 102), one.click(5000, 100, 100), one.click(5100, 100, 100), one.click(5200, 100, 100)]),
+          two.batch([two.click(0, 10, 10), two.click(10, 10, 10)]),
+        ];
+        // Written at version 4 and never folded there (the fold needs the rage-click table).
+        for (const p of payloads) await old.writeBatch(toWriteBatch(PROJECT.id, p, null));
+        await old.close();
+        const s = open();
+        await s.migrate();
+        await s.foldRollup();
+        const summary = await s.rageClickSummary({ projectId: PROJECT.id });
+        expect(summary).to.deep.equal([{ bucket: "1300x700", n: 2, maxGy: 12 }]);
+        const cells = await s.rageClickCells({ projectId: PROJECT.id, buckets: ["1300x700"], cellFactor: 1 });
+        expect(cells.map((c) => [c.cx, c.cy, c.n])).to.deep.equal([[12, 12, 2]]);
+      } finally {
+        await Promise.all(opened.map((a) => a.close()));
+        await db.drop();
+      }
+    });
+  });
+}
