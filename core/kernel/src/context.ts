@@ -43,7 +43,7 @@ export interface QueryPrincipal {
   via: string;
 }
 
-export type QueryEndpoint = "heatmap" | "sessions" | "events" | "session" | "metrics" | "eraseUser";
+export type QueryEndpoint = "heatmap" | "timeseries" | "sessions" | "events" | "session" | "metrics" | "eraseUser";
 
 export interface QueryContext extends RequestContext {
   endpoint: QueryEndpoint;
@@ -51,6 +51,9 @@ export interface QueryContext extends RequestContext {
   projectId: string | undefined;
   principal?: QueryPrincipal;
 }
+
+export type { TimeseriesBody } from "./query/timeseries";
+import type { TimeseriesBody } from "./query/timeseries";
 
 export interface HeatmapPoint {
   x: number;
@@ -96,6 +99,7 @@ export type SessionView = Omit<SessionRecord, "projectId"> & { projectId: string
 
 export type QueryResult =
   | { endpoint: "heatmap"; body: HeatmapBody }
+  | { endpoint: "timeseries"; body: TimeseriesBody }
   | { endpoint: "sessions"; body: { sessions: SessionView[]; page: PageInfo } }
   | { endpoint: "events"; body: { events: EventView[]; page: PageInfo } }
   | { endpoint: "session"; body: { session: SessionView; events: EventView[]; page: PageInfo } }

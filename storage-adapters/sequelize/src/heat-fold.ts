@@ -4,6 +4,8 @@ import type { Dialect } from "./connect";
 import type { RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 import { readJournal, type JournalClicks } from "./heat-journal";
 import { foldRageClicks, mergeClickSpans } from "./rage-fold";
+import { foldActivity } from "./session-hours";
+import type { JournalActivity } from "./heat-journal";
 import { inTransaction, type RawConnection } from "./raw-connection";
 import { num, type Row } from "./rows";
 import { pageHash } from "./sql";
@@ -138,11 +140,13 @@ export async function foldJournal(c: RawConnection, dialect: Dialect, dims: Map<
   const dimsSeen = new Map<string, Dim>();
   let events = 0;
   const clicks: Array<{ projectId: string; clicks: JournalClicks[] }> = [];
+  const activity: Array<{ projectId: string; activity: JournalActivity[] }> = [];
   for (const row of journal) {
     const projectId = str(row.project_id);
     events += num(row.events);
     const body = readJournal(row.body as Buffer);
     clicks.push({ projectId, clicks: body.clicks });
+    activity.push({ projectId, activity: body.activity });
     for (const rec of body.records) {
       const hash = pageHash(rec.page);
       const dimKey = dimKeyOf(projectId, hash, rec.bucket, rec.type);
@@ -179,6 +183,7 @@ export async function foldJournal(c: RawConnection, dialect: Dialect, dims: Map<
     if (had) x.cells = addTiles(had, x.cells);
   }
   await foldRageClicks(c, dialect, mergeClickSpans(clicks), rage);
+  await foldActivity(c, dialect, activity);
   const ids = journal.map((r) => num(r.id));
   if (dialect === "pg") {
     await c.run(

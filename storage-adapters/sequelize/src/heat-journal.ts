@@ -12,6 +12,8 @@ import { cellIndex, putVarint, TILE_CELLS, tileKey, tileX, tileY, varint } from 
  *   and per tile ty, tx, byte length and the tile's cells in the tile codec's encoding.
  *   clicks (absent in bodies written before rage clicks): count, then per session with new clicks
  *   its id, first ts (ts is never negative), last ts − first ts: where the fold re-derives rage clicks.
+ *   activity (absent before trend lines): count, then per (session, page, bucket, hour) the
+ *   session id, page, bucket, hour, events and clicks: what the fold adds to session_hours.
  */
 export interface JournalRecord {
   page: string;
@@ -51,6 +53,8 @@ export class JournalBuilder {
   events = 0;
   /** Per session with new clicks, the time span they cover. */
   private readonly clicks = new Map<string, [from: number, to: number]>();
+  /** Per (session, page, bucket, hour): new events and clicks. */
+  private readonly activity = new Map<string, JournalActivity>();
 
   add(e: StoredEvent): void {
     const dimKey = `${e.page}\u0000${e.bucket}\u0000${e.type}`;
@@ -67,6 +71,12 @@ export class JournalBuilder {
       this.hours.set(key, open);
     }
     const into = open;
+    const activityKey = `${e.sessionId}\u0000${e.page}\u0000${e.bucket}\u0000${hour}`;
+    const act = this.activity.get(activityKey);
+    if (act) {
+      act.events++;
+      if (e.type === "click") act.clicks++;
+    } else this.activity.set(activityKey, { sessionId: e.sessionId, page: e.page, bucket: e.bucket, hour, events: 1, clicks: e.type === "click" ? 1 : 0 });
     if (e.type === "click") {
       const span = this.clicks.get(e.sessionId);
       if (!span) this.clicks.set(e.sessionId, [e.ts, e.ts]);
@@ -95,6 +105,9 @@ export class JournalBuilder {
     const clicks = new Writer().uint(this.clicks.size);
     for (const [sessionId, [from, to]] of this.clicks) clicks.str(sessionId).uint(from).uint(to - from);
     parts.push(clicks.done());
+    const activity = new Writer().uint(this.activity.size);
+    for (const a of this.activity.values()) activity.str(a.sessionId).str(a.page).str(a.bucket).uint(a.hour).uint(a.events).uint(a.clicks);
+    parts.push(activity.done());
     return Buffer.concat(parts);
   }
 }
@@ -156,13 +169,23 @@ export interface JournalClicks {
   to: number;
 }
 
+/** New events and clicks of one session, page and bucket in one UTC hour. */
+export interface JournalActivity {
+  sessionId: string;
+  page: string;
+  bucket: string;
+  hour: number;
+  events: number;
+  clicks: number;
+}
+
 /** The records of a journal body, in the order they were encoded. */
 export function decodeJournal(body: Uint8Array): JournalRecord[] {
   return readJournal(body).records;
 }
 
 /** The records of a journal body and its sessions with new clicks. */
-export function readJournal(body: Uint8Array): { records: JournalRecord[]; clicks: JournalClicks[] } {
+export function readJournal(body: Uint8Array): { records: JournalRecord[]; clicks: JournalClicks[]; activity: JournalActivity[] } {
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   let at = 0;
   const uint = (): number => {
@@ -202,5 +225,9 @@ export function readJournal(body: Uint8Array): { records: JournalRecord[]; click
       clicks.push({ sessionId, from, to: from + uint() });
     }
   }
-  return { records, clicks };
+  const activity: JournalActivity[] = [];
+  if (at < buf.length) {
+    for (let i = uint(); i > 0; i--) activity.push({ sessionId: str(), page: str(), bucket: str(), hour: uint(), events: uint(), clicks: uint() });
+  }
+  return { records, clicks, activity };
 }

@@ -4,6 +4,7 @@ import { columnTypes, opt, req, type ColumnTypes } from "./column-types";
 import { SequelizeStorageError } from "./errors";
 import { carryRollupOver } from "./rollup-carry-over";
 import { backfillRageClicks } from "./rage-backfill";
+import { backfillSql, unfoldedActivity } from "./session-hours";
 import { DEFAULT_RAGE_CLICK_RULE, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 
 interface MigrationContext {
@@ -260,6 +261,34 @@ export const MIGRATIONS: readonly Migration[] = [
       // Re-runnable (MySQL DDL commits): a step cut short after the table may have inserted runs.
       await qi.sequelize.query("DELETE FROM rage_clicks", { transaction });
       await backfillRageClicks(qi.sequelize, ctx.dialect, transaction, ctx.rageClicks);
+    },
+  },
+  {
+    version: 6,
+    name: "session hours",
+    // Per (project, UTC hour, page, bucket, session): events and clicks, for trend lines. The fold
+    // adds each journal row's activity; the events already stored are counted here, less what
+    // unfolded journal rows will add (re-runnable: emptied first, since MySQL DDL commits).
+    async up(ctx) {
+      const { qi, types: c, transaction } = ctx;
+      const table = ctx.dialect === "mysql" ? { engine: "InnoDB", charset: "utf8mb4", transaction } : { transaction };
+      await qi.createTable(
+        "session_hours",
+        {
+          project_id: req(c.id, { primaryKey: true }),
+          hour: req(BIGINT, { primaryKey: true }),
+          page_hash: req(c.hash, { primaryKey: true }),
+          bucket: req(c.short, { primaryKey: true }),
+          session_id: req(c.id, { primaryKey: true }),
+          page: req(c.text),
+          events: req(INTEGER),
+          clicks: req(INTEGER),
+        },
+        table,
+      );
+      await qi.sequelize.query("DELETE FROM session_hours", { transaction });
+      await qi.sequelize.query(backfillSql(ctx.dialect), { transaction });
+      await unfoldedActivity(qi.sequelize, transaction);
     },
   },
 ];

@@ -17,6 +17,8 @@ import {
   type RollupSummaryRow,
   type SecretKind,
   type SecretRecord,
+  type SeriesFilter,
+  type SeriesRow,
   type SessionFilter,
   type SessionRecord,
   type StorageAdapter,
@@ -32,6 +34,7 @@ import { commitGroup, type InsertedRows } from "./group-writer";
 import { FOLD_ROWS, foldJournal, withFoldLock } from "./heat-fold";
 import { listPages, rollupCells, rollupSummary } from "./heat-reads";
 import { rageClickCells, rageClickSummary } from "./rage-fold";
+import { timeseries } from "./session-hours";
 import { runMigrations } from "./migrations";
 import { withConnection, type RawConnection } from "./raw-connection";
 import { num, toEvent, toProject, toSecret, toSession, type Row } from "./rows";
@@ -204,6 +207,12 @@ export class SequelizeStorage implements StorageAdapter {
     return rageClickCells((sql, bind) => this.select(sql, bind), this.dialect, filter);
   }
 
+  /** Session hours are grown by the fold: fold what is committed first. */
+  async timeseries(filter: SeriesFilter): Promise<SeriesRow[]> {
+    await this.foldRollup();
+    return timeseries((sql, bind) => this.select(sql, bind), this.dialect, filter);
+  }
+
   rollupSummary(filter: RollupFilter): Promise<RollupSummaryRow[]> {
     return rollupSummary((sql, bind) => this.select(sql, bind), filter);
   }
@@ -311,6 +320,11 @@ export class SequelizeStorage implements StorageAdapter {
         [projectId, projectId, userId],
         t,
       );
+      await this.affected(
+        "DELETE FROM session_hours WHERE project_id = $1 AND session_id IN (SELECT session_id FROM sessions WHERE project_id = $2 AND user_id = $3)",
+        [projectId, projectId, userId],
+        t,
+      );
       return {
         events: await this.affected("DELETE FROM events WHERE project_id = $1 AND user_id = $2", [projectId, userId], t),
         sessions: await this.affected("DELETE FROM sessions WHERE project_id = $1 AND user_id = $2", [projectId, userId], t),
@@ -331,6 +345,8 @@ export class SequelizeStorage implements StorageAdapter {
       withFoldLock(c, this.dialect, true, async () => {
         for (const table of ["heat_tiles", "heat_periods"]) await c.run(sql(`DELETE FROM ${table} WHERE ${old}`), b.values);
         await c.run(sql("DELETE FROM rage_clicks WHERE ts < $1"), [beforeTs]);
+        // Whole hours only: an hour that began before the cut-off keeps its counts until it has ended.
+        await c.run(sql("DELETE FROM session_hours WHERE hour < $1"), [Math.floor(beforeTs / 3_600_000)]);
         return {
           events: await c.run(sql("DELETE FROM events WHERE ts < $1"), [beforeTs]),
           sessions: await c.run(sql("DELETE FROM sessions WHERE last_seen_at < $1"), [beforeTs]),

@@ -347,4 +347,26 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
     run: backfillRageClicks,
   },
+  {
+    version: 10,
+    name: "session hours",
+    // Per (project, UTC hour, page, bucket, session): events and clicks, for trend lines (events
+    // and clicks summed, sessions counted distinct). Grown in the write that stores the events;
+    // the events already stored are counted here.
+    sql: `
+      CREATE TABLE session_hours (
+        project_id TEXT NOT NULL,
+        hour INTEGER NOT NULL,
+        page TEXT NOT NULL,
+        bucket TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        events INTEGER NOT NULL,
+        clicks INTEGER NOT NULL,
+        PRIMARY KEY (project_id, hour, page, bucket, session_id)
+      ) WITHOUT ROWID;
+      INSERT INTO session_hours (project_id, hour, page, bucket, session_id, events, clicks)
+        SELECT project_id, ts / 3600000, page, bucket, session_id, COUNT(*), SUM(type = 'click') FROM events
+        GROUP BY project_id, ts / 3600000, page, bucket, session_id;
+    `,
+  },
 ];

@@ -15,6 +15,8 @@ import type {
   RollupSummaryRow,
   SecretKind,
   SecretRecord,
+  SeriesFilter,
+  SeriesRow,
   SessionFilter,
   SessionRecord,
   StorageAdapter,
@@ -25,6 +27,7 @@ import type {
 import { checkRageClickRule, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 import { eventQuery, scanQuery } from "./event-queries";
 import { rageClickCells, rageClickSummary } from "./rage-clicks";
+import { timeseries } from "./session-hours";
 import { HeatTileStore } from "./heat-tiles";
 import { openDatabase, StatementCache } from "./open-database";
 import { toEvent, toProject, toSecret, toSession, type Param, type Row } from "./rows";
@@ -100,6 +103,11 @@ export class SqliteStorage implements StorageAdapter {
 
   async rageClickCells(filter: DerivedFilter & { buckets: readonly string[]; cellFactor: number }): Promise<RageClickCellRow[]> {
     return rageClickCells((sql) => this.stmt(sql), filter);
+  }
+
+  /** Session hours and rage clicks are written with their events: committed writes are read as they are. */
+  async timeseries(filter: SeriesFilter): Promise<SeriesRow[]> {
+    return timeseries((sql) => this.stmt(sql), filter);
   }
 
   async rollupSummary(filter: RollupFilter): Promise<RollupSummaryRow[]> {

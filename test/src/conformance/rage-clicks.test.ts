@@ -194,7 +194,7 @@ describe("rage clicks: thresholds per collector", () => {
 });
 
 for (const server of SEQUELIZE_SERVERS) {
-  describe(`rage clicks: migration 5 derives the runs of clicks stored before it [${server.name}]`, function () {
+  describe(`rage clicks and session hours: migrations 5 and 6 derive what was stored before them [${server.name}]`, function () {
     this.timeout(60_000);
     before(async function () {
       await requireService(this, server.name, server.probe);
@@ -228,6 +228,10 @@ for (const server of SEQUELIZE_SERVERS) {
         expect(summary).to.deep.equal([{ bucket: "1300x700", n: 2, maxGy: 12 }]);
         const cells = await s.rageClickCells({ projectId: PROJECT.id, buckets: ["1300x700"], cellFactor: 1 });
         expect(cells.map((c) => [c.cx, c.cy, c.n])).to.deep.equal([[12, 12, 2]]);
+        // Migration 6 counts the same events for trend lines, and the fold of the old journal rows adds nothing twice.
+        const hour = Math.floor(T0 / 3_600_000);
+        expect(await s.timeseries({ projectId: PROJECT.id, interval: "hour", metric: "events" })).to.deep.equal([{ period: hour, value: 8 }]);
+        expect(await s.timeseries({ projectId: PROJECT.id, interval: "hour", metric: "sessions" })).to.deep.equal([{ period: hour, value: 2 }]);
       } finally {
         await Promise.all(opened.map((a) => a.close()));
         await db.drop();

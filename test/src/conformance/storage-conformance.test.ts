@@ -205,6 +205,57 @@ for (const target of TARGETS) {
         expect(rel.points.some((p) => p.x === 16.5 / 32 && p.value >= 2)).to.equal(true);
       });
 
+      it("answers trend lines equal to counts over the raw events (events, clicks, sessions, rage clicks; hour and day; filters)", async () => {
+        const api = `/api/projects/${PROJECT.id}`;
+        const HOUR = 3_600_000;
+        const DAY = 24 * HOUR;
+        type Ev = { type: string; ts: number; sessionId: string; path: string; meta: { viewportBucket: string } };
+        const events = (await request(c.app).get(`${api}/events?type=all&limit=1000`).expect(200)).body.events as Ev[];
+        expect(events.length).to.be.lessThan(1000); // every event, in one page
+        const series = async (q: string) =>
+          (await request(c.app).get(`${api}/timeseries?${q}`).expect(200)).body as { points: Array<{ t: number; value: number }>; meta: { total: number | null } };
+        const from = Math.min(...events.map((e) => e.ts));
+        const to = from + 3 * DAY;
+        const within = events.filter((e) => e.ts >= Math.floor(from / HOUR) * HOUR && e.ts < (Math.floor(to / HOUR) + 1) * HOUR);
+        const expected = (per: number, pick: (e: Ev) => boolean, distinct: boolean) => {
+          const out = new Map<number, Set<string> | number>();
+          for (const e of within.filter(pick)) {
+            const t = Math.floor(e.ts / per) * per;
+            if (distinct) {
+              const set = (out.get(t) as Set<string> | undefined) ?? new Set<string>();
+              set.add(e.sessionId);
+              out.set(t, set);
+            } else out.set(t, ((out.get(t) as number | undefined) ?? 0) + 1);
+          }
+          return new Map([...out].map(([t, v]) => [t, typeof v === "number" ? v : v.size]));
+        };
+        const width = (e: Ev) => Number(e.meta.viewportBucket.split("x")[0]);
+        const cases: Array<[string, number, (e: Ev) => boolean, boolean]> = [
+          ["metric=events&interval=hour", HOUR, () => true, false],
+          ["metric=clicks&interval=hour", HOUR, (e) => e.type === "click", false],
+          ["metric=sessions&interval=day", DAY, () => true, true],
+          ["metric=sessions&interval=hour", HOUR, () => true, true],
+          ["metric=events&interval=day&viewportWidthMax=767", DAY, (e) => width(e) <= 767, false],
+          [`metric=clicks&interval=hour&path=/pricing`, HOUR, (e) => e.type === "click" && e.path.split(/[?#]/)[0] === "/pricing", false],
+        ];
+        for (const [q, per, pick, distinct] of cases) {
+          const got = await series(`${q}&from=${from}&to=${to}`);
+          const want = expected(per, pick, distinct);
+          expect(got.points.filter((p) => p.value > 0).map((p) => [p.t, p.value]), q).to.deep.equal([...want].sort((a, b) => a[0] - b[0]));
+          expect(got.points[0]!.t, q).to.equal(Math.floor(from / per) * per); // zero-filled from the first period of the range
+          expect(got.points.length, q).to.equal(Math.floor(to / per) - Math.floor(from / per) + 1);
+          if (!distinct) expect(got.meta.total, q).to.equal([...want.values()].reduce((n, v) => n + v, 0));
+        }
+        expect((await series(`metric=events&interval=hour&from=${from}&to=${to}`)).meta.total).to.be.greaterThan(100);
+        // Rage clicks: the heatmap's runs, by the hour of their first click.
+        const rage = await series(`metric=rageclicks&interval=day&from=${from}&to=${to}`);
+        const heat = (await request(c.app).get(`${api}/heatmap?type=rageclick&from=${Math.floor(from / DAY) * DAY}&to=${(Math.floor(to / DAY) + 1) * DAY - 1}`).expect(200)).body;
+        expect(rage.meta.total).to.equal(heat.meta.total);
+        // A range of more than 2,200 hours is refused.
+        const long = await request(c.app).get(`${api}/timeseries?interval=hour&from=0&to=${400 * DAY}`).expect(400);
+        expect(long.body).to.include({ code: "invalid_query" });
+      });
+
       it("leaves nothing behind when a batch fails half-way (a trigger refuses its second session)", async () => {
         for (const sql of store!.failTrigger) await store!.query(sql);
         const before = await Promise.all([read(c.app, READS["events all"]!), read(c.app, READS["heatmap all"]!), read(c.app, READS["sessions all"]!)]);

@@ -4,6 +4,7 @@ import { EVENT_TYPES, type EventType } from "../events";
 import { pageOf } from "../ingest/to-records";
 import type { PageSelector } from "./page-pattern";
 import type { WidthRange } from "./viewport";
+import type { SeriesMetric } from "../storage/adapter";
 
 /**
  * Query-string parsing for the query APIs: one ajv schema per endpoint, compiled once, with type
@@ -58,6 +59,26 @@ const heatmapSchema = compile<RawHeatmapQuery>({
   viewportWidthMin: WIDTH,
   viewportWidthMax: WIDTH,
   coordinates: { type: "string", enum: ["absolute", "relative"], default: "absolute" },
+});
+interface RawTimeseriesQuery {
+  path?: string;
+  pathPattern?: string;
+  from?: string;
+  to?: string;
+  viewportWidthMin?: number;
+  viewportWidthMax?: number;
+  interval: "hour" | "day";
+  metric: SeriesMetric;
+}
+const timeseriesSchema = compile<RawTimeseriesQuery>({
+  path: PATH,
+  pathPattern: PATH_PATTERN,
+  from: TIME,
+  to: TIME,
+  viewportWidthMin: WIDTH,
+  viewportWidthMax: WIDTH,
+  interval: { type: "string", enum: ["hour", "day"], default: "day" },
+  metric: { type: "string", enum: ["events", "sessions", "clicks", "rageclicks"], default: "events" },
 });
 const eventsSchema = compile<RawEventsQuery>({ type: TYPE_FILTER, path: PATH, pathPattern: PATH_PATTERN, sessionId: ID, userId: ID, from: TIME, to: TIME, ...paging(1000, 200) });
 const sessionsSchema = compile<RawSessionsQuery>({ userId: ID, path: PATH, pathPattern: PATH_PATTERN, from: TIME, to: TIME, ...paging(200, 50) });
@@ -139,6 +160,24 @@ export function parseHeatmapQuery(q: unknown): HeatmapQuery {
     ...(r.viewportBucket !== undefined && { bucket: r.viewportBucket }),
     ...widthRange(r.viewportWidthMin, r.viewportWidthMax),
     coordinates: r.coordinates,
+  };
+}
+
+export interface TimeseriesQuery extends PageSelector, WidthRange {
+  fromTs?: number;
+  toTs?: number;
+  interval: "hour" | "day";
+  metric: SeriesMetric;
+}
+
+export function parseTimeseriesQuery(q: unknown): TimeseriesQuery {
+  const r = run(timeseriesSchema, q);
+  return {
+    ...pageParams(r.path, r.pathPattern),
+    ...range(r.from, r.to),
+    ...widthRange(r.viewportWidthMin, r.viewportWidthMax),
+    interval: r.interval,
+    metric: r.metric,
   };
 }
 

@@ -5,7 +5,8 @@ import type { StorageAdapter } from "../storage/adapter";
 import type { SessionRecord } from "../storage/records";
 import { buildHeatmap } from "./heatmap";
 import { resolvePages } from "./page-pattern";
-import { parseEventsQuery, parseHeatmapQuery, parseSessionQuery, parseSessionsQuery } from "./params";
+import { buildTimeseries } from "./timeseries";
+import { parseEventsQuery, parseHeatmapQuery, parseTimeseriesQuery, parseSessionQuery, parseSessionsQuery } from "./params";
 
 function pageInfo(limit: number, offset: number, fetched: number): PageInfo {
   return { limit, offset, nextOffset: fetched > limit ? offset + limit : null };
@@ -39,6 +40,13 @@ export class Queries {
     const projectId = await this.project(ctx);
     const pages = await resolvePages(this.storage(), projectId, q);
     return { endpoint: "heatmap", body: await buildHeatmap(this.storage(), projectId, q, pages) };
+  }
+
+  async timeseries(ctx: QueryContext): Promise<QueryResult> {
+    const q = parseTimeseriesQuery(ctx.request.query);
+    const projectId = await this.project(ctx);
+    const pages = await resolvePages(this.storage(), projectId, q);
+    return { endpoint: "timeseries", body: await buildTimeseries(this.storage(), projectId, q, pages) };
   }
 
   async sessions(ctx: QueryContext): Promise<QueryResult> {

@@ -74,6 +74,30 @@ export interface RageClickCellRow {
   n: number;
 }
 
+/** What a trend line counts per UTC hour or day. */
+export type SeriesMetric = "events" | "sessions" | "clicks" | "rageclicks";
+
+/** A trend line's rows: by whole UTC hours (events, sessions and clicks are kept per hour). */
+export interface SeriesFilter {
+  projectId: string;
+  /** Only these pages; absent: every page; empty: none. */
+  pages?: readonly string[];
+  /** Inclusive bounds on the viewport bucket's width. */
+  widthMin?: number;
+  widthMax?: number;
+  /** Inclusive range of epoch hours. */
+  fromHour?: number;
+  toHour?: number;
+  interval: "hour" | "day";
+  metric: SeriesMetric;
+}
+
+export interface SeriesRow {
+  /** Epoch hour or epoch day (periodIndex "h" / "d"). */
+  period: number;
+  value: number;
+}
+
 export interface EventFilter {
   projectId: string;
   sessionId?: string;
@@ -132,6 +156,13 @@ export interface StorageAdapter {
    */
   rageClickSummary(filter: DerivedFilter): Promise<RageClickSummaryRow[]>;
   rageClickCells(filter: DerivedFilter & { buckets: readonly string[]; cellFactor: number }): Promise<RageClickCellRow[]>;
+
+  /**
+   * A trend line, aggregated in the database from counts kept per (project, UTC hour, page,
+   * bucket, session) as events are stored (events and clicks summed, sessions counted distinct per
+   * period), or from the rage clicks by their hour: periods with nothing are left out.
+   */
+  timeseries(filter: SeriesFilter): Promise<SeriesRow[]>;
 
   rollupSummary(filter: RollupFilter): Promise<RollupSummaryRow[]>;
   /** Cells of the given viewport buckets (each row names its bucket), 8 px cells grouped by `cellFactor`. */

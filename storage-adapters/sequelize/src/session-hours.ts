@@ -1,0 +1,94 @@
+import type { SeriesFilter, SeriesRow } from "@m-software-engineering/heat-collector-kernel";
+import type { Dialect } from "./connect";
+import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
+import { readJournal, type JournalActivity } from "./heat-journal";
+import type { Select } from "./heat-reads";
+import type { RawConnection } from "./raw-connection";
+import { num, type Row } from "./rows";
+import { Binds, pageHash, pagesClause } from "./sql";
+
+const HOUR_MS = 3_600_000;
+
+/** Integer division, as each dialect spells it (MySQL's `/` is decimal). */
+const div = (dialect: Dialect, a: string, b: number): string => (dialect === "pg" ? `${a} / ${b}` : `${a} DIV ${b}`);
+
+/** Adds the journal rows' activity to session_hours, merged per key and written in key order; inside the fold's transaction. */
+export async function foldActivity(c: RawConnection, dialect: Dialect, rows: ReadonlyArray<{ projectId: string; activity: readonly JournalActivity[] }>): Promise<void> {
+  const merged = new Map<string, [string, number, string, string, string, string, number, number]>();
+  for (const row of rows) {
+    for (const a of row.activity) {
+      const hash = pageHash(a.page);
+      const key = `${row.projectId}\u0000${String(a.hour).padStart(16, "0")}\u0000${hash}\u0000${a.bucket}\u0000${a.sessionId}`;
+      const m = merged.get(key);
+      if (m) {
+        m[6] += a.events;
+        m[7] += a.clicks;
+      } else merged.set(key, [row.projectId, a.hour, hash, a.page, a.bucket, a.sessionId, a.events, a.clicks]);
+    }
+  }
+  if (merged.size === 0) return;
+  const values = [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+  if (dialect === "pg") {
+    await c.run(
+      `INSERT INTO session_hours (project_id, hour, page_hash, page, bucket, session_id, events, clicks)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[])
+       ON CONFLICT (project_id, hour, page_hash, bucket, session_id) DO UPDATE SET events = session_hours.events + EXCLUDED.events, clicks = session_hours.clicks + EXCLUDED.clicks`,
+      values[0]!.map((_, k) => values.map((v) => v[k])),
+    );
+    return;
+  }
+  for (let i = 0; i < values.length; i += 2000) {
+    await c.run(
+      `INSERT INTO session_hours (project_id, hour, page_hash, page, bucket, session_id, events, clicks) VALUES ?
+       ON DUPLICATE KEY UPDATE events = events + VALUES(events), clicks = clicks + VALUES(clicks)`,
+      [values.slice(i, i + 2000)],
+    );
+  }
+}
+
+/**
+ * Migration 6's second step: the backfill counted every committed event, including those of
+ * journal rows not folded yet; the fold will add those rows' activity (if they carry it), so it is
+ * taken off here once, and every event ends up counted exactly once.
+ */
+export async function unfoldedActivity(sequelize: Sequelize, transaction: Transaction): Promise<void> {
+  const rows = await sequelize.query<Row>("SELECT project_id, body FROM heat_journal", { type: QueryTypes.SELECT, transaction });
+  for (const row of rows) {
+    const projectId = Buffer.isBuffer(row.project_id) ? row.project_id.toString("utf8") : String(row.project_id);
+    for (const a of readJournal(row.body as Buffer).activity) {
+      await sequelize.query(
+        "UPDATE session_hours SET events = events - $1, clicks = clicks - $2 WHERE project_id = $3 AND hour = $4 AND page_hash = $5 AND bucket = $6 AND session_id = $7",
+        { bind: [a.events, a.clicks, projectId, a.hour, pageHash(a.page), a.bucket, a.sessionId], transaction },
+      );
+    }
+  }
+}
+
+/** Migration 6's data step: the events already stored, counted per (project, hour, page, bucket, session). */
+export function backfillSql(dialect: Dialect): string {
+  const hour = div(dialect, "ts", HOUR_MS);
+  return `INSERT INTO session_hours (project_id, hour, page_hash, page, bucket, session_id, events, clicks)
+    SELECT project_id, ${hour}, page_hash, page, bucket, session_id, COUNT(*), SUM(CASE WHEN type = 'click' THEN 1 ELSE 0 END)
+    FROM events GROUP BY project_id, ${hour}, page_hash, page, bucket, session_id`;
+}
+
+/** A trend line (see StorageAdapter.timeseries), aggregated by the database. */
+export async function timeseries(select: Select, dialect: Dialect, f: SeriesFilter): Promise<SeriesRow[]> {
+  const b = new Binds();
+  const rage = f.metric === "rageclicks";
+  const hour = rage ? div(dialect, "ts", HOUR_MS) : "hour";
+  const width = dialect === "pg" ? "split_part(bucket, 'x', 1)::int" : "CAST(SUBSTRING_INDEX(bucket, 'x', 1) AS UNSIGNED)";
+  const clauses = [`project_id = ${b.add(f.projectId)}`];
+  if (f.pages !== undefined) clauses.push(pagesClause(b, f.pages));
+  if (f.widthMin !== undefined) clauses.push(`${width} >= ${b.add(f.widthMin)}`);
+  if (f.widthMax !== undefined) clauses.push(`${width} <= ${b.add(f.widthMax)}`);
+  if (f.fromHour !== undefined) clauses.push(rage ? `ts >= ${b.add(f.fromHour * HOUR_MS)}` : `hour >= ${b.add(f.fromHour)}`);
+  if (f.toHour !== undefined) clauses.push(rage ? `ts < ${b.add((f.toHour + 1) * HOUR_MS)}` : `hour <= ${b.add(f.toHour)}`);
+  const period = f.interval === "hour" ? hour : div(dialect, `(${hour})`, 24);
+  const value = rage ? "COUNT(*)" : f.metric === "sessions" ? "COUNT(DISTINCT session_id)" : f.metric === "clicks" ? "SUM(clicks)" : "SUM(events)";
+  const rows = await select(
+    `SELECT ${period} AS period, ${value} AS value FROM ${rage ? "rage_clicks" : "session_hours"} WHERE ${clauses.join(" AND ")} GROUP BY ${period} ORDER BY period`,
+    b.values,
+  );
+  return rows.map((r: Row) => ({ period: num(r.period), value: num(r.value) }));
+}

@@ -1,0 +1,70 @@
+import type Database from "better-sqlite3";
+import type { SeriesFilter, SeriesRow } from "@m-software-engineering/heat-collector-kernel";
+
+type Param = string | number | null;
+type Prepare = (sql: string) => Database.Statement;
+
+const HOUR_MS = 3_600_000;
+
+/** The new events of a write, counted per (project, hour, page, bucket, session). */
+export class NewActivity {
+  private readonly rows = new Map<string, [string, number, string, string, string, number, number]>();
+
+  add(projectId: string, ts: number, page: string, bucket: string, sessionId: string, click: boolean): void {
+    const hour = Math.floor(ts / HOUR_MS);
+    const key = `${projectId}\u0000${hour}\u0000${page}\u0000${bucket}\u0000${sessionId}`;
+    const row = this.rows.get(key);
+    if (row) {
+      row[5] += 1;
+      row[6] += click ? 1 : 0;
+    } else this.rows.set(key, [projectId, hour, page, bucket, sessionId, 1, click ? 1 : 0]);
+  }
+
+  /** Adds the counts, inside the caller's transaction. */
+  write(prepare: Prepare): void {
+    if (this.rows.size === 0) return;
+    const put = prepare(
+      `INSERT INTO session_hours (project_id, hour, page, bucket, session_id, events, clicks) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (project_id, hour, page, bucket, session_id) DO UPDATE SET events = events + excluded.events, clicks = clicks + excluded.clicks`,
+    );
+    for (const row of this.rows.values()) put.run(...row);
+  }
+}
+
+/** A bucket's width ("1300x700" → 1300), as SQL. */
+const WIDTH = "CAST(substr(bucket, 1, instr(bucket, 'x') - 1) AS INTEGER)";
+
+/** A trend line (see StorageAdapter.timeseries), aggregated by SQLite. */
+export function timeseries(prepare: Prepare, f: SeriesFilter): SeriesRow[] {
+  const rage = f.metric === "rageclicks";
+  // Rage clicks keep their time: by hour as the other metrics (ts / 3600000).
+  const hour = rage ? `ts / ${HOUR_MS}` : "hour";
+  const clauses = ["project_id = ?"];
+  const params: Param[] = [f.projectId];
+  if (f.pages !== undefined) {
+    clauses.push("page IN (SELECT value FROM json_each(?))");
+    params.push(JSON.stringify(f.pages));
+  }
+  if (f.widthMin !== undefined) {
+    clauses.push(`${WIDTH} >= ?`);
+    params.push(f.widthMin);
+  }
+  if (f.widthMax !== undefined) {
+    clauses.push(`${WIDTH} <= ?`);
+    params.push(f.widthMax);
+  }
+  if (f.fromHour !== undefined) {
+    clauses.push(rage ? "ts >= ?" : "hour >= ?");
+    params.push(rage ? f.fromHour * HOUR_MS : f.fromHour);
+  }
+  if (f.toHour !== undefined) {
+    clauses.push(rage ? "ts < ?" : "hour <= ?");
+    params.push(rage ? (f.toHour + 1) * HOUR_MS : f.toHour);
+  }
+  const period = f.interval === "hour" ? hour : `(${hour}) / 24`;
+  const value = rage ? "COUNT(*)" : f.metric === "sessions" ? "COUNT(DISTINCT session_id)" : f.metric === "clicks" ? "SUM(clicks)" : "SUM(events)";
+  const table = rage ? "rage_clicks" : "session_hours";
+  return prepare(`SELECT ${period} AS period, ${value} AS value FROM ${table} WHERE ${clauses.join(" AND ")} GROUP BY period ORDER BY period`).all(
+    ...params,
+  ) as SeriesRow[];
+}
