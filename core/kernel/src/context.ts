@@ -43,7 +43,7 @@ export interface QueryPrincipal {
   via: string;
 }
 
-export type QueryEndpoint = "heatmap" | "timeseries" | "sessions" | "events" | "session" | "metrics" | "eraseUser";
+export type QueryEndpoint = "heatmap" | "timeseries" | "elements" | "sessions" | "events" | "session" | "metrics" | "eraseUser";
 
 export interface QueryContext extends RequestContext {
   endpoint: QueryEndpoint;
@@ -54,6 +54,8 @@ export interface QueryContext extends RequestContext {
 
 export type { TimeseriesBody } from "./query/timeseries";
 import type { TimeseriesBody } from "./query/timeseries";
+import type { ElementsBody } from "./query/elements";
+export type { ElementsBody } from "./query/elements";
 
 export interface HeatmapPoint {
   x: number;
@@ -100,6 +102,7 @@ export type SessionView = Omit<SessionRecord, "projectId"> & { projectId: string
 export type QueryResult =
   | { endpoint: "heatmap"; body: HeatmapBody }
   | { endpoint: "timeseries"; body: TimeseriesBody }
+  | { endpoint: "elements"; body: ElementsBody }
   | { endpoint: "sessions"; body: { sessions: SessionView[]; page: PageInfo } }
   | { endpoint: "events"; body: { events: EventView[]; page: PageInfo } }
   | { endpoint: "session"; body: { session: SessionView; events: EventView[]; page: PageInfo } }

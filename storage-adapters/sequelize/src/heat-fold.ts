@@ -4,8 +4,8 @@ import type { Dialect } from "./connect";
 import type { RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 import { readJournal, type JournalClicks } from "./heat-journal";
 import { foldRageClicks, mergeClickSpans } from "./rage-fold";
-import { foldActivity } from "./session-hours";
-import type { JournalActivity } from "./heat-journal";
+import { foldActivity, foldElements } from "./session-hours";
+import type { JournalActivity, JournalElement } from "./heat-journal";
 import { inTransaction, type RawConnection } from "./raw-connection";
 import { num, type Row } from "./rows";
 import { pageHash } from "./sql";
@@ -141,12 +141,14 @@ export async function foldJournal(c: RawConnection, dialect: Dialect, dims: Map<
   let events = 0;
   const clicks: Array<{ projectId: string; clicks: JournalClicks[] }> = [];
   const activity: Array<{ projectId: string; activity: JournalActivity[] }> = [];
+  const elements: Array<{ projectId: string; elements: JournalElement[] }> = [];
   for (const row of journal) {
     const projectId = str(row.project_id);
     events += num(row.events);
     const body = readJournal(row.body as Buffer);
     clicks.push({ projectId, clicks: body.clicks });
     activity.push({ projectId, activity: body.activity });
+    elements.push({ projectId, elements: body.elements });
     for (const rec of body.records) {
       const hash = pageHash(rec.page);
       const dimKey = dimKeyOf(projectId, hash, rec.bucket, rec.type);
@@ -184,6 +186,7 @@ export async function foldJournal(c: RawConnection, dialect: Dialect, dims: Map<
   }
   await foldRageClicks(c, dialect, mergeClickSpans(clicks), rage);
   await foldActivity(c, dialect, activity);
+  await foldElements(c, dialect, elements);
   const ids = journal.map((r) => num(r.id));
   if (dialect === "pg") {
     await c.run(

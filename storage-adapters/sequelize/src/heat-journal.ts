@@ -14,6 +14,8 @@ import { cellIndex, putVarint, TILE_CELLS, tileKey, tileX, tileY, varint } from 
  *   its id, first ts (ts is never negative), last ts − first ts: where the fold re-derives rage clicks.
  *   activity (absent before trend lines): count, then per (session, page, bucket, hour) the
  *   session id, page, bucket, hour, events and clicks: what the fold adds to session_hours.
+ *   elements (absent before the element ranking): count, then per (session, page, bucket, hour,
+ *   selector) those and the clicks: what the fold adds to element_hours.
  */
 export interface JournalRecord {
   page: string;
@@ -55,6 +57,8 @@ export class JournalBuilder {
   private readonly clicks = new Map<string, [from: number, to: number]>();
   /** Per (session, page, bucket, hour): new events and clicks. */
   private readonly activity = new Map<string, JournalActivity>();
+  /** Per (session, page, bucket, hour, selector): new clicks. */
+  private readonly elements = new Map<string, JournalElement>();
 
   add(e: StoredEvent): void {
     const dimKey = `${e.page}\u0000${e.bucket}\u0000${e.type}`;
@@ -77,6 +81,13 @@ export class JournalBuilder {
       act.events++;
       if (e.type === "click") act.clicks++;
     } else this.activity.set(activityKey, { sessionId: e.sessionId, page: e.page, bucket: e.bucket, hour, events: 1, clicks: e.type === "click" ? 1 : 0 });
+    if (e.type === "click" && typeof e.data.selector === "string") {
+      const selector = e.data.selector;
+      const key = `${activityKey}\u0000${selector}`;
+      const el = this.elements.get(key);
+      if (el) el.clicks++;
+      else this.elements.set(key, { sessionId: e.sessionId, page: e.page, bucket: e.bucket, hour, selector, clicks: 1 });
+    }
     if (e.type === "click") {
       const span = this.clicks.get(e.sessionId);
       if (!span) this.clicks.set(e.sessionId, [e.ts, e.ts]);
@@ -108,6 +119,9 @@ export class JournalBuilder {
     const activity = new Writer().uint(this.activity.size);
     for (const a of this.activity.values()) activity.str(a.sessionId).str(a.page).str(a.bucket).uint(a.hour).uint(a.events).uint(a.clicks);
     parts.push(activity.done());
+    const elements = new Writer().uint(this.elements.size);
+    for (const a of this.elements.values()) elements.str(a.sessionId).str(a.page).str(a.bucket).uint(a.hour).str(a.selector).uint(a.clicks);
+    parts.push(elements.done());
     return Buffer.concat(parts);
   }
 }
@@ -179,13 +193,23 @@ export interface JournalActivity {
   clicks: number;
 }
 
+/** New clicks of one session on one selector, page and bucket in one UTC hour. */
+export interface JournalElement {
+  sessionId: string;
+  page: string;
+  bucket: string;
+  hour: number;
+  selector: string;
+  clicks: number;
+}
+
 /** The records of a journal body, in the order they were encoded. */
 export function decodeJournal(body: Uint8Array): JournalRecord[] {
   return readJournal(body).records;
 }
 
 /** The records of a journal body and its sessions with new clicks. */
-export function readJournal(body: Uint8Array): { records: JournalRecord[]; clicks: JournalClicks[]; activity: JournalActivity[] } {
+export function readJournal(body: Uint8Array): { records: JournalRecord[]; clicks: JournalClicks[]; activity: JournalActivity[]; elements: JournalElement[] } {
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   let at = 0;
   const uint = (): number => {
@@ -229,5 +253,9 @@ export function readJournal(body: Uint8Array): { records: JournalRecord[]; click
   if (at < buf.length) {
     for (let i = uint(); i > 0; i--) activity.push({ sessionId: str(), page: str(), bucket: str(), hour: uint(), events: uint(), clicks: uint() });
   }
-  return { records, clicks, activity };
+  const elements: JournalElement[] = [];
+  if (at < buf.length) {
+    for (let i = uint(); i > 0; i--) elements.push({ sessionId: str(), page: str(), bucket: str(), hour: uint(), selector: str(), clicks: uint() });
+  }
+  return { records, clicks, activity, elements };
 }

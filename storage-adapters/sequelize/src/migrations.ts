@@ -4,7 +4,7 @@ import { columnTypes, opt, req, type ColumnTypes } from "./column-types";
 import { SequelizeStorageError } from "./errors";
 import { carryRollupOver } from "./rollup-carry-over";
 import { backfillRageClicks } from "./rage-backfill";
-import { backfillSql, unfoldedActivity } from "./session-hours";
+import { backfillElements, backfillSql, unfoldedActivity } from "./session-hours";
 import { DEFAULT_RAGE_CLICK_RULE, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 
 interface MigrationContext {
@@ -289,6 +289,35 @@ export const MIGRATIONS: readonly Migration[] = [
       await qi.sequelize.query("DELETE FROM session_hours", { transaction });
       await qi.sequelize.query(backfillSql(ctx.dialect), { transaction });
       await unfoldedActivity(qi.sequelize, transaction);
+    },
+  },
+  {
+    version: 7,
+    name: "element hours",
+    // Per (project, UTC hour, page, bucket, selector, session): clicks, for the element ranking.
+    // Selectors (up to 4096 characters) are keyed by their SHA-256, as pages are. The fold adds each
+    // journal row's element clicks; the clicks already stored are counted here, less what unfolded
+    // journal rows will add (re-runnable: emptied first).
+    async up(ctx) {
+      const { qi, types: c, transaction } = ctx;
+      const table = ctx.dialect === "mysql" ? { engine: "InnoDB", charset: "utf8mb4", transaction } : { transaction };
+      await qi.createTable(
+        "element_hours",
+        {
+          project_id: req(c.id, { primaryKey: true }),
+          hour: req(BIGINT, { primaryKey: true }),
+          page_hash: req(c.hash, { primaryKey: true }),
+          bucket: req(c.short, { primaryKey: true }),
+          selector_hash: req(c.hash, { primaryKey: true }),
+          session_id: req(c.id, { primaryKey: true }),
+          page: req(c.text),
+          selector: req(c.text),
+          clicks: req(INTEGER),
+        },
+        table,
+      );
+      await qi.sequelize.query("DELETE FROM element_hours", { transaction });
+      await backfillElements(qi.sequelize, ctx.dialect, transaction);
     },
   },
 ];

@@ -4,6 +4,8 @@ import {
   ROLLUP_SPANS,
   checkRageClickRule,
   type DerivedFilter,
+  type ElementFilter,
+  type ElementRow,
   type EventFilter,
   type RageClickCellRow,
   type RageClickRule,
@@ -34,7 +36,7 @@ import { commitGroup, type InsertedRows } from "./group-writer";
 import { FOLD_ROWS, foldJournal, withFoldLock } from "./heat-fold";
 import { listPages, rollupCells, rollupSummary } from "./heat-reads";
 import { rageClickCells, rageClickSummary } from "./rage-fold";
-import { timeseries } from "./session-hours";
+import { timeseries, topElements } from "./session-hours";
 import { runMigrations } from "./migrations";
 import { withConnection, type RawConnection } from "./raw-connection";
 import { num, toEvent, toProject, toSecret, toSession, type Row } from "./rows";
@@ -213,6 +215,12 @@ export class SequelizeStorage implements StorageAdapter {
     return timeseries((sql, bind) => this.select(sql, bind), this.dialect, filter);
   }
 
+  /** Element hours are grown by the fold: fold what is committed first. */
+  async topElements(filter: ElementFilter): Promise<{ rows: ElementRow[]; totalClicks: number }> {
+    await this.foldRollup();
+    return topElements((sql, bind) => this.select(sql, bind), this.dialect, filter);
+  }
+
   rollupSummary(filter: RollupFilter): Promise<RollupSummaryRow[]> {
     return rollupSummary((sql, bind) => this.select(sql, bind), filter);
   }
@@ -321,6 +329,11 @@ export class SequelizeStorage implements StorageAdapter {
         t,
       );
       await this.affected(
+        "DELETE FROM element_hours WHERE project_id = $1 AND session_id IN (SELECT session_id FROM sessions WHERE project_id = $2 AND user_id = $3)",
+        [projectId, projectId, userId],
+        t,
+      );
+      await this.affected(
         "DELETE FROM session_hours WHERE project_id = $1 AND session_id IN (SELECT session_id FROM sessions WHERE project_id = $2 AND user_id = $3)",
         [projectId, projectId, userId],
         t,
@@ -347,6 +360,7 @@ export class SequelizeStorage implements StorageAdapter {
         await c.run(sql("DELETE FROM rage_clicks WHERE ts < $1"), [beforeTs]);
         // Whole hours only: an hour that began before the cut-off keeps its counts until it has ended.
         await c.run(sql("DELETE FROM session_hours WHERE hour < $1"), [Math.floor(beforeTs / 3_600_000)]);
+        await c.run(sql("DELETE FROM element_hours WHERE hour < $1"), [Math.floor(beforeTs / 3_600_000)]);
         return {
           events: await c.run(sql("DELETE FROM events WHERE ts < $1"), [beforeTs]),
           sessions: await c.run(sql("DELETE FROM sessions WHERE last_seen_at < $1"), [beforeTs]),

@@ -369,4 +369,27 @@ export const MIGRATIONS: readonly Migration[] = [
         GROUP BY project_id, ts / 3600000, page, bucket, session_id;
     `,
   },
+  {
+    version: 11,
+    name: "element hours",
+    // Per (project, UTC hour, page, bucket, selector, session): clicks, for the element ranking
+    // (clicks summed, sessions counted distinct). Grown in the write that stores the clicks; the
+    // clicks already stored are counted here.
+    sql: `
+      CREATE TABLE element_hours (
+        project_id TEXT NOT NULL,
+        hour INTEGER NOT NULL,
+        page TEXT NOT NULL,
+        bucket TEXT NOT NULL,
+        selector TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        clicks INTEGER NOT NULL,
+        PRIMARY KEY (project_id, hour, page, bucket, selector, session_id)
+      ) WITHOUT ROWID;
+      INSERT INTO element_hours (project_id, hour, page, bucket, selector, session_id, clicks)
+        SELECT project_id, ts / 3600000, page, bucket, data ->> '$.selector', session_id, COUNT(*) FROM events
+        WHERE type = 'click' AND json_type(data, '$.selector') = 'text'
+        GROUP BY project_id, ts / 3600000, page, bucket, data ->> '$.selector', session_id;
+    `,
+  },
 ];

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { SeriesFilter, SeriesRow } from "@m-software-engineering/heat-collector-kernel";
+import type { ElementFilter, ElementRow, SeriesFilter, SeriesRow } from "@m-software-engineering/heat-collector-kernel";
 
 type Param = string | number | null;
 type Prepare = (sql: string) => Database.Statement;
@@ -31,8 +31,89 @@ export class NewActivity {
   }
 }
 
+/** The new clicks of a write with a selector, counted per (project, hour, page, bucket, selector, session). */
+export class NewElementClicks {
+  private readonly rows = new Map<string, [string, number, string, string, string, string, number]>();
+
+  add(projectId: string, ts: number, page: string, bucket: string, selector: string, sessionId: string): void {
+    const hour = Math.floor(ts / HOUR_MS);
+    const key = `${projectId}\u0000${hour}\u0000${page}\u0000${bucket}\u0000${selector}\u0000${sessionId}`;
+    const row = this.rows.get(key);
+    if (row) row[6] += 1;
+    else this.rows.set(key, [projectId, hour, page, bucket, selector, sessionId, 1]);
+  }
+
+  /** Adds the counts, inside the caller's transaction. */
+  write(prepare: Prepare): void {
+    if (this.rows.size === 0) return;
+    const put = prepare(
+      `INSERT INTO element_hours (project_id, hour, page, bucket, selector, session_id, clicks) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (project_id, hour, page, bucket, selector, session_id) DO UPDATE SET clicks = clicks + excluded.clicks`,
+    );
+    for (const row of this.rows.values()) put.run(...row);
+  }
+}
+
 /** A bucket's width ("1300x700" → 1300), as SQL. */
 const WIDTH = "CAST(substr(bucket, 1, instr(bucket, 'x') - 1) AS INTEGER)";
+
+/** WHERE of an hour-keyed read: project, pages, bucket widths, hours. */
+function hourWhere(f: { projectId: string; pages?: readonly string[]; widthMin?: number; widthMax?: number; fromHour?: number; toHour?: number }) {
+  const clauses = ["project_id = ?"];
+  const params: Param[] = [f.projectId];
+  if (f.pages !== undefined) {
+    clauses.push("page IN (SELECT value FROM json_each(?))");
+    params.push(JSON.stringify(f.pages));
+  }
+  if (f.widthMin !== undefined) {
+    clauses.push(`${WIDTH} >= ?`);
+    params.push(f.widthMin);
+  }
+  if (f.widthMax !== undefined) {
+    clauses.push(`${WIDTH} <= ?`);
+    params.push(f.widthMax);
+  }
+  return { clauses, params };
+}
+
+/** The element ranking (see StorageAdapter.topElements), aggregated by SQLite. */
+export function topElements(prepare: Prepare, f: ElementFilter): { rows: ElementRow[]; totalClicks: number } {
+  const w = hourWhere(f);
+  const hours = [...w.clauses];
+  const params = [...w.params];
+  if (f.fromHour !== undefined) {
+    hours.push("hour >= ?");
+    params.push(f.fromHour);
+  }
+  if (f.toHour !== undefined) {
+    hours.push("hour <= ?");
+    params.push(f.toHour);
+  }
+  const where = hours.join(" AND ");
+  const top = prepare(
+    `SELECT selector, SUM(clicks) AS clicks, COUNT(DISTINCT session_id) AS sessions FROM element_hours WHERE ${where}
+     GROUP BY selector ORDER BY clicks DESC, selector LIMIT ?`,
+  ).all(...params, f.limit) as Array<{ selector: string; clicks: number; sessions: number }>;
+  const total = prepare(`SELECT COALESCE(SUM(clicks), 0) AS n FROM session_hours WHERE ${where}`).get(...params) as { n: number };
+  const rage = new Map<string, number>();
+  if (top.length > 0) {
+    const r = [...w.clauses];
+    const rp = [...w.params];
+    if (f.fromHour !== undefined) {
+      r.push("ts >= ?");
+      rp.push(f.fromHour * HOUR_MS);
+    }
+    if (f.toHour !== undefined) {
+      r.push("ts < ?");
+      rp.push((f.toHour + 1) * HOUR_MS);
+    }
+    const rows = prepare(
+      `SELECT selector, COUNT(*) AS n FROM rage_clicks WHERE ${r.join(" AND ")} AND selector IN (SELECT value FROM json_each(?)) GROUP BY selector`,
+    ).all(...rp, JSON.stringify(top.map((t) => t.selector))) as Array<{ selector: string; n: number }>;
+    for (const x of rows) rage.set(x.selector, x.n);
+  }
+  return { rows: top.map((t) => ({ selector: t.selector, clicks: t.clicks, sessions: t.sessions, rageClicks: rage.get(t.selector) ?? 0 })), totalClicks: total.n };
+}
 
 /** A trend line (see StorageAdapter.timeseries), aggregated by SQLite. */
 export function timeseries(prepare: Prepare, f: SeriesFilter): SeriesRow[] {

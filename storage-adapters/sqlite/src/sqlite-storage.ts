@@ -4,6 +4,8 @@ import { join } from "node:path";
 import type Database from "better-sqlite3";
 import type {
   DerivedFilter,
+  ElementFilter,
+  ElementRow,
   EventFilter,
   PageRequest,
   ProjectRecord,
@@ -27,7 +29,7 @@ import type {
 import { checkRageClickRule, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 import { eventQuery, scanQuery } from "./event-queries";
 import { rageClickCells, rageClickSummary } from "./rage-clicks";
-import { timeseries } from "./session-hours";
+import { timeseries, topElements } from "./session-hours";
 import { HeatTileStore } from "./heat-tiles";
 import { openDatabase, StatementCache } from "./open-database";
 import { toEvent, toProject, toSecret, toSession, type Param, type Row } from "./rows";
@@ -108,6 +110,10 @@ export class SqliteStorage implements StorageAdapter {
   /** Session hours and rage clicks are written with their events: committed writes are read as they are. */
   async timeseries(filter: SeriesFilter): Promise<SeriesRow[]> {
     return timeseries((sql) => this.stmt(sql), filter);
+  }
+
+  async topElements(filter: ElementFilter): Promise<{ rows: ElementRow[]; totalClicks: number }> {
+    return topElements((sql) => this.stmt(sql), filter);
   }
 
   async rollupSummary(filter: RollupFilter): Promise<RollupSummaryRow[]> {

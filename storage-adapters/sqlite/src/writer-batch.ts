@@ -21,6 +21,8 @@ export interface WriterBatch {
   samples: Int32Array;
   /** Event i's samples are pairs sampleEnd[i - 1] (or 0) up to sampleEnd[i], exclusive. */
   sampleEnd: Int32Array;
+  /** Event i's CSS selector when it is a click with one, else null (read here, not parsed again on the writer). */
+  selectors: Array<string | null>;
 }
 
 export const EVENT_ROW = { projectId: 0, eventId: 1, sessionId: 2, type: 4, ts: 5, page: 7, bucket: 8 } as const;
@@ -52,5 +54,6 @@ export function toWriterBatch(batch: WriteBatch): WriterBatch {
     sampleEnd[i] = samples.length / 2;
     return [e.projectId, e.eventId, e.sessionId, e.userId, e.type, e.ts, e.path, e.page, e.bucket, JSON.stringify(e.data)];
   });
-  return { events, sessions: batch.sessions.map(sessionRow), samples: Int32Array.from(samples), sampleEnd };
+  const selectors = batch.events.map((e) => (e.type === "click" && typeof e.data.selector === "string" ? e.data.selector : null));
+  return { events, sessions: batch.sessions.map(sessionRow), samples: Int32Array.from(samples), sampleEnd, selectors };
 }

@@ -7,7 +7,7 @@ import { HeatDrain } from "./heat-drain";
 import { HeatTileStore, registerTileFunctions } from "./heat-tiles";
 import { MIGRATIONS, type Migration } from "./migrations";
 import { NewClicks } from "./rage-clicks";
-import { NewActivity } from "./session-hours";
+import { NewActivity, NewElementClicks } from "./session-hours";
 import { DEFAULT_RAGE_CLICK_RULE, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 import { openDatabase, StatementCache } from "./open-database";
 import { toEvent, type Row } from "./rows";
@@ -133,6 +133,7 @@ export class SqliteWriter {
     const fresh: number[] = [];
     const clicks = new NewClicks();
     const activity = new NewActivity();
+    const elements = new NewElementClicks();
     batch.events.forEach((row, i) => {
       const r = insert.run(row);
       if (r.changes === 1) {
@@ -142,9 +143,12 @@ export class SqliteWriter {
         const click = row[EVENT_ROW.type] === "click";
         if (click) clicks.add(row[EVENT_ROW.projectId], sessionId, row[EVENT_ROW.ts]);
         activity.add(row[EVENT_ROW.projectId], row[EVENT_ROW.ts], row[EVENT_ROW.page], row[EVENT_ROW.bucket], sessionId, click);
+        const selector = batch.selectors[i];
+        if (selector != null) elements.add(row[EVENT_ROW.projectId], row[EVENT_ROW.ts], row[EVENT_ROW.page], row[EVENT_ROW.bucket], selector, sessionId);
       }
     });
     activity.write((sql) => this.stmt(sql));
+    elements.write((sql) => this.stmt(sql));
     // In the batch's savepoint: a batch rolled back leaves its rage clicks as they were.
     clicks.rederive((sql) => this.stmt(sql), this.rageClicks);
     const upsert = this.stmt(
@@ -457,6 +461,11 @@ export class SqliteWriter {
       a.projectId,
       a.userId,
     );
+    this.stmt("DELETE FROM element_hours WHERE project_id = ? AND session_id IN (SELECT session_id FROM sessions WHERE project_id = ? AND user_id = ?)").run(
+      a.projectId,
+      a.projectId,
+      a.userId,
+    );
     this.stmt("DELETE FROM session_hours WHERE project_id = ? AND session_id IN (SELECT session_id FROM sessions WHERE project_id = ? AND user_id = ?)").run(
       a.projectId,
       a.projectId,
@@ -479,6 +488,7 @@ export class SqliteWriter {
     this.stmt("DELETE FROM rage_clicks WHERE ts < ?").run(beforeTs);
     // Whole hours only: an hour that began before the cut-off keeps its counts until it has ended.
     this.stmt("DELETE FROM session_hours WHERE hour < ?").run(Math.floor(beforeTs / 3_600_000));
+    this.stmt("DELETE FROM element_hours WHERE hour < ?").run(Math.floor(beforeTs / 3_600_000));
     return {
       events: this.stmt("DELETE FROM events WHERE ts < ?").run(beforeTs).changes,
       sessions: this.stmt("DELETE FROM sessions WHERE last_seen_at < ?").run(beforeTs).changes,

@@ -256,6 +256,46 @@ for (const target of TARGETS) {
         expect(long.body).to.include({ code: "invalid_query" });
       });
 
+      it("ranks elements as counted over the raw clicks (clicks, sessions, rage clicks, share; filters)", async () => {
+        const api = `/api/projects/${PROJECT.id}`;
+        type Ev = { type: string; ts: number; sessionId: string; selector?: string; path: string; meta: { viewportBucket: string } };
+        const events = (await request(c.app).get(`${api}/events?type=click&limit=1000`).expect(200)).body.events as Ev[];
+        expect(events.length).to.be.lessThan(1000);
+        const page = (e: Ev) => e.path.split(/[?#]/)[0];
+        const width = (e: Ev) => Number(e.meta.viewportBucket.split("x")[0]);
+        const cases: Array<[string, (e: Ev) => boolean]> = [
+          ["limit=200", () => true],
+          ["limit=200&path=/pricing", (e) => page(e) === "/pricing"],
+          ["limit=200&viewportWidthMax=767", (e) => width(e) <= 767],
+        ];
+        for (const [q, pick] of cases) {
+          const clicks = events.filter(pick);
+          const bySelector = new Map<string, { clicks: number; sessions: Set<string> }>();
+          for (const e of clicks) {
+            if (e.selector === undefined) continue;
+            const s = bySelector.get(e.selector) ?? { clicks: 0, sessions: new Set<string>() };
+            s.clicks++;
+            s.sessions.add(e.sessionId);
+            bySelector.set(e.selector, s);
+          }
+          const body = (await request(c.app).get(`${api}/elements?${q}`).expect(200)).body as {
+            elements: Array<{ selector: string; clicks: number; sessions: number; rageClicks: number; share: number }>;
+            meta: { totalClicks: number };
+          };
+          const want = [...bySelector]
+            .map(([selector, s]) => ({ selector, clicks: s.clicks, sessions: s.sessions.size }))
+            .sort((a, b) => b.clicks - a.clicks || (Buffer.compare(Buffer.from(a.selector), Buffer.from(b.selector))));
+          expect(body.elements.map(({ selector, clicks, sessions }) => ({ selector, clicks, sessions })), q).to.deep.equal(want);
+          expect(body.meta.totalClicks, q).to.equal(clicks.length);
+          for (const el of body.elements) expect(el.share, q).to.equal(Math.round((el.clicks / clicks.length) * 1e6) / 1e6);
+        }
+        // Rage clicks per element: the runs on the burst page ("button#buy"), as the rage heatmap counts them.
+        const burst = (await request(c.app).get(`${api}/elements?path=/burst`).expect(200)).body;
+        const rage = (await request(c.app).get(`${api}/heatmap?type=rageclick&path=/burst`).expect(200)).body;
+        expect(burst.elements[0].rageClicks).to.equal(rage.meta.total);
+        expect(rage.meta.total).to.be.greaterThan(0);
+      });
+
       it("leaves nothing behind when a batch fails half-way (a trigger refuses its second session)", async () => {
         for (const sql of store!.failTrigger) await store!.query(sql);
         const before = await Promise.all([read(c.app, READS["events all"]!), read(c.app, READS["heatmap all"]!), read(c.app, READS["sessions all"]!)]);

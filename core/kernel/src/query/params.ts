@@ -80,6 +80,24 @@ const timeseriesSchema = compile<RawTimeseriesQuery>({
   interval: { type: "string", enum: ["hour", "day"], default: "day" },
   metric: { type: "string", enum: ["events", "sessions", "clicks", "rageclicks"], default: "events" },
 });
+interface RawElementsQuery {
+  path?: string;
+  pathPattern?: string;
+  from?: string;
+  to?: string;
+  viewportWidthMin?: number;
+  viewportWidthMax?: number;
+  limit: number;
+}
+const elementsSchema = compile<RawElementsQuery>({
+  path: PATH,
+  pathPattern: PATH_PATTERN,
+  from: TIME,
+  to: TIME,
+  viewportWidthMin: WIDTH,
+  viewportWidthMax: WIDTH,
+  limit: { type: "integer", minimum: 1, maximum: 200, default: 20 },
+});
 const eventsSchema = compile<RawEventsQuery>({ type: TYPE_FILTER, path: PATH, pathPattern: PATH_PATTERN, sessionId: ID, userId: ID, from: TIME, to: TIME, ...paging(1000, 200) });
 const sessionsSchema = compile<RawSessionsQuery>({ userId: ID, path: PATH, pathPattern: PATH_PATTERN, from: TIME, to: TIME, ...paging(200, 50) });
 const sessionSchema = compile<RawSessionQuery>({ projectId: ID, type: TYPE_FILTER, ...paging(1000, 500) });
@@ -179,6 +197,17 @@ export function parseTimeseriesQuery(q: unknown): TimeseriesQuery {
     interval: r.interval,
     metric: r.metric,
   };
+}
+
+export interface ElementsQuery extends PageSelector, WidthRange {
+  fromTs?: number;
+  toTs?: number;
+  limit: number;
+}
+
+export function parseElementsQuery(q: unknown): ElementsQuery {
+  const r = run(elementsSchema, q);
+  return { ...pageParams(r.path, r.pathPattern), ...range(r.from, r.to), ...widthRange(r.viewportWidthMin, r.viewportWidthMax), limit: r.limit };
 }
 
 export function parseEventsQuery(q: unknown): EventsQuery {

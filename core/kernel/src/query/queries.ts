@@ -6,7 +6,8 @@ import type { SessionRecord } from "../storage/records";
 import { buildHeatmap } from "./heatmap";
 import { resolvePages } from "./page-pattern";
 import { buildTimeseries } from "./timeseries";
-import { parseEventsQuery, parseHeatmapQuery, parseTimeseriesQuery, parseSessionQuery, parseSessionsQuery } from "./params";
+import { buildElements } from "./elements";
+import { parseElementsQuery, parseEventsQuery, parseHeatmapQuery, parseTimeseriesQuery, parseSessionQuery, parseSessionsQuery } from "./params";
 
 function pageInfo(limit: number, offset: number, fetched: number): PageInfo {
   return { limit, offset, nextOffset: fetched > limit ? offset + limit : null };
@@ -47,6 +48,13 @@ export class Queries {
     const projectId = await this.project(ctx);
     const pages = await resolvePages(this.storage(), projectId, q);
     return { endpoint: "timeseries", body: await buildTimeseries(this.storage(), projectId, q, pages) };
+  }
+
+  async elements(ctx: QueryContext): Promise<QueryResult> {
+    const q = parseElementsQuery(ctx.request.query);
+    const projectId = await this.project(ctx);
+    const pages = await resolvePages(this.storage(), projectId, q);
+    return { endpoint: "elements", body: await buildElements(this.storage(), projectId, q, pages) };
   }
 
   async sessions(ctx: QueryContext): Promise<QueryResult> {

@@ -98,6 +98,27 @@ export interface SeriesRow {
   value: number;
 }
 
+/** The element ranking's filter: as a trend line's, by whole UTC hours. */
+export interface ElementFilter {
+  projectId: string;
+  pages?: readonly string[];
+  widthMin?: number;
+  widthMax?: number;
+  fromHour?: number;
+  toHour?: number;
+  /** Most selectors answered. */
+  limit: number;
+}
+
+export interface ElementRow {
+  selector: string;
+  clicks: number;
+  /** Distinct sessions that clicked it. */
+  sessions: number;
+  /** Rage-click runs whose first click hit it. */
+  rageClicks: number;
+}
+
 export interface EventFilter {
   projectId: string;
   sessionId?: string;
@@ -163,6 +184,13 @@ export interface StorageAdapter {
    * period), or from the rage clicks by their hour: periods with nothing are left out.
    */
   timeseries(filter: SeriesFilter): Promise<SeriesRow[]>;
+
+  /**
+   * The CSS selectors clicked most (clicks descending, then selector), from counts kept per
+   * (project, UTC hour, page, bucket, selector, session) as clicks are stored; `totalClicks` counts
+   * every click of the filter, with a selector or not (from the session hours).
+   */
+  topElements(filter: ElementFilter): Promise<{ rows: ElementRow[]; totalClicks: number }>;
 
   rollupSummary(filter: RollupFilter): Promise<RollupSummaryRow[]>;
   /** Cells of the given viewport buckets (each row names its bucket), 8 px cells grouped by `cellFactor`. */
