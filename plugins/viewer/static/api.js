@@ -36,6 +36,9 @@ export function createApi({ base, token, project }) {
 
   return {
     heatmap: (params) => get(`/api/projects/${pid}/heatmap`, params),
+    timeseries: (params) => get(`/api/projects/${pid}/timeseries`, params),
+    elements: (params) => get(`/api/projects/${pid}/elements`, params),
+    scrollmap: (params) => get(`/api/projects/${pid}/scrollmap`, params),
     sessions: (params) => get(`/api/projects/${pid}/sessions`, { ...params, limit: 200 }).then((b) => b.sessions),
     events: (params, max) => all(`/api/projects/${pid}/events`, "events", params, max),
     session: (id) => get(`/api/sessions/${encodeURIComponent(id)}`, { projectId: project, limit: 1000 }),

@@ -89,3 +89,20 @@ export function drawScrollReach(canvas, reach) {
     last = share;
   }
 }
+
+/** The fold: a dashed line at the median viewport height, labelled with the share that scrolled past it. */
+export function drawFold(canvas, y, share) {
+  const ctx = canvas.getContext("2d");
+  ctx.save();
+  ctx.setLineDash([8, 6]);
+  ctx.strokeStyle = "#1d2330";
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  ctx.moveTo(0, y);
+  ctx.lineTo(canvas.width, y);
+  ctx.stroke();
+  ctx.font = "bold 13px system-ui, sans-serif";
+  ctx.fillStyle = "#1d2330";
+  ctx.fillText(`fold (median ${Math.round(y)} px) · ${Math.round(share * 100)} % scrolled below`, 8, y - 6);
+  ctx.restore();
+}

@@ -2,7 +2,7 @@
 // State lives in the URL hash (shareable); a read token in the hash is taken once and removed from
 // the address bar so it does not linger in history.
 import { createApi } from "./api.js";
-import { drawPointHeat, drawScrollReach } from "./heat.js";
+import { drawFold, drawPointHeat, drawScrollReach } from "./heat.js";
 import { loadScrollReach } from "./scroll-reach.js";
 import { createPlayback } from "./playback.js";
 
@@ -12,7 +12,7 @@ const canvas = $("overlay");
 const frame = $("page");
 const stage = $("stage");
 const status = $("status");
-const FIELDS = ["project", "pageUrl", "type", "path", "from", "to", "viewport"];
+const FIELDS = ["project", "pageUrl", "type", "path", "from", "to", "viewport", "widths", "coordinates"];
 
 const { apiBase } = await (await fetch("config.json", { cache: "no-store" })).json();
 
@@ -53,6 +53,47 @@ function filters() {
     from: value("from") ? `${value("from")}T00:00:00.000Z` : "",
     to: value("to") ? `${value("to")}T23:59:59.999Z` : "",
   };
+}
+
+/** The width band as the analytics APIs take it ("768-1279" → viewportWidthMin/Max). */
+function widths() {
+  const [min, max] = value("widths").split("-");
+  return { viewportWidthMin: min ?? "", viewportWidthMax: max ?? "" };
+}
+
+/** The trend line beside the overlay: events (rage clicks when drawing them) per hour, or per day when hours are too many. */
+async function showTrend(client) {
+  const metric = value("type") === "rageclick" ? "rageclicks" : "events";
+  const params = { ...filters(), ...widths(), metric };
+  const series = await client.timeseries({ ...params, interval: "hour" }).catch((err) => {
+    if (err.code === "invalid_query") return client.timeseries({ ...params, interval: "day" });
+    throw err;
+  });
+  const svg = $("trend");
+  const { width, height } = svg.getBoundingClientRect();
+  const max = Math.max(1, ...series.points.map((p) => p.value));
+  const step = series.points.length > 1 ? (width - 4) / (series.points.length - 1) : 0;
+  const coords = series.points.map((p, i) => `${(2 + i * step).toFixed(1)},${(height - 2 - (p.value / max) * (height - 4)).toFixed(1)}`);
+  const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
+  line.setAttribute("points", coords.length === 1 ? `2,${coords[0].split(",")[1]} ${width - 2},${coords[0].split(",")[1]}` : coords.join(" "));
+  svg.replaceChildren(line);
+  $("trend-label").textContent = `${metric} per ${series.meta.interval} · ${series.meta.total ?? 0}`;
+}
+
+/** The element ranking beside the overlay. */
+async function showElements(client) {
+  const ranking = await client.elements({ ...filters(), ...widths(), limit: 8 });
+  $("elements").replaceChildren(
+    ...ranking.elements.map((el) => {
+      const li = document.createElement("li");
+      const code = document.createElement("code");
+      code.textContent = el.selector;
+      const small = document.createElement("small");
+      small.textContent = `${el.clicks} clicks · ${Math.round(el.share * 100)} % · ${el.sessions} sessions${el.rageClicks ? ` · ${el.rageClicks} rage` : ""}`;
+      li.append(code, small);
+      return li;
+    }),
+  );
 }
 
 function api() {
@@ -126,7 +167,14 @@ async function showLists(client) {
 
 async function drawHeatmap(client) {
   const type = value("type");
-  const heat = await client.heatmap({ ...filters(), type: type === "scroll" ? "click" : type, viewportBucket: value("viewport") });
+  const relative = value("coordinates") === "relative";
+  const heat = await client.heatmap({
+    ...filters(),
+    ...widths(),
+    type: type === "scroll" ? "click" : type,
+    viewportBucket: value("viewport"),
+    coordinates: relative ? "relative" : "",
+  });
   const buckets = Object.entries(heat.meta.buckets).sort((a, b) => b[1] - a[1]);
   fillSelect(form.elements.namedItem("viewport"), buckets.map(([b, n]) => [b, `${b} (${n})`]), value("viewport"));
   const { w, h } = heat.meta.viewport;
@@ -134,11 +182,16 @@ async function drawHeatmap(client) {
     const scroll = await loadScrollReach(client, filters(), h);
     sizeStage(w, scroll.pageHeight);
     drawScrollReach(canvas, scroll.reach);
+    // The fold, from the scroll map API: the median viewport height, and who scrolled past it.
+    const map = value("path") ? await client.scrollmap({ ...filters(), ...widths() }) : null;
+    if (map?.fold.medianHeight) drawFold(canvas, map.fold.medianHeight, map.fold.scrolledBelowShare);
     setStatus(`scroll map · ${scroll.sessions} sessions · ${scroll.scrolls} scroll events · page ≈ ${scroll.pageHeight} px`);
     return;
   }
   sizeStage(w, heat.meta.renderHeight);
-  drawPointHeat(canvas, heat.points, heat.meta.cellSize);
+  // Relative x is a share of each sample's viewport width: drawn across this stage's width.
+  const points = relative ? heat.points.map((p) => ({ ...p, x: p.x * w })) : heat.points;
+  drawPointHeat(canvas, points, relative ? w / heat.meta.columns : heat.meta.cellSize);
   const hottest = heat.points.reduce((a, p) => (p.value > a ? p.value : a), 0);
   setStatus(`${type} heatmap · ${heat.meta.total} samples · viewport ${heat.meta.bucket ?? "none"} · hottest cell ${hottest}`);
 }
@@ -172,7 +225,7 @@ function show() {
   $("playback").hidden = true;
   writeHash();
   return run(async (client) => {
-    await Promise.all([showLists(client), drawHeatmap(client)]);
+    await Promise.all([showLists(client), drawHeatmap(client), showTrend(client), showElements(client)]);
   });
 }
 
@@ -190,7 +243,7 @@ form.addEventListener("submit", (e) => {
   e.preventDefault();
   void show();
 });
-for (const name of ["type", "path", "viewport"]) form.elements.namedItem(name).addEventListener("change", () => void show());
+for (const name of ["type", "path", "viewport", "widths", "coordinates"]) form.elements.namedItem(name).addEventListener("change", () => void show());
 $("close-session").addEventListener("click", () => void show());
 
 const session = readHash();

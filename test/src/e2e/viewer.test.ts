@@ -12,6 +12,7 @@ import { startTestSite, TARGETS, type TestSite } from "./support/test-site";
 
 const PROJECT = { id: "shop", key: "hk_viewer_shop_key_0123456789abcd", readTokens: ["hr_viewer_shop_read_0123456789abc"] };
 const SCREENSHOT = join(__dirname, "..", "..", "..", "docs", "viewer.png");
+const RAGE_SCREENSHOT = join(__dirname, "..", "..", "..", "docs", "viewer-rageclick.png");
 const SESSIONS = 6;
 
 /** Seeded traffic on /shop: most clicks on Buy, fewer on Help, trails, and deeper scrolls per session. */
@@ -112,9 +113,35 @@ describe("e2e: viewer plugin in Chromium over seeded data", function () {
       expect(await page.textContent("#status")).to.contain(`${SESSIONS * 8} samples`);
       expect(await page.locator("#sessions li").count()).to.equal(SESSIONS);
       expect(await page.textContent("#pages")).to.contain("/shop");
+      // The element ranking and the trend line beside the overlay.
+      const first = page.locator("#elements li").first();
+      expect(await first.locator("code").textContent()).to.equal("button#buy");
+      expect(await first.locator("small").textContent()).to.contain(`${SESSIONS * 5} clicks · 63 % · ${SESSIONS} sessions · ${SESSIONS} rage`);
+      expect(await page.locator("#trend polyline").count()).to.equal(1);
+      expect(await page.textContent("#trend-label")).to.contain(`events per hour · ${SESSIONS * 12}`);
       // docs/viewer.png is committed: rewritten only on request (UPDATE_SCREENSHOTS=1) or when missing.
       const shot = process.env.UPDATE_SCREENSHOTS === "1" || !existsSync(SCREENSHOT) ? SCREENSHOT : join(tmp.dir, "viewer.png");
       mkdirSync(join(shot, ".."), { recursive: true });
+      await page.screenshot({ path: shot });
+      expect(statSync(shot).size).to.be.greaterThan(10_000);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("rage clicks: one run per session on Buy (5 clicks 250 ms apart), drawn there; relative x lines up", async () => {
+    const page = await open({ project: PROJECT.id, token: PROJECT.readTokens[0]!, type: "rageclick", path: "/shop" });
+    try {
+      expect(await page.textContent("#status")).to.contain(`rageclick heatmap · ${SESSIONS} samples`);
+      const overlay = await readOverlay(page);
+      expect(Math.abs(overlay.hottest.x - TARGETS.buy.x)).to.be.lessThan(12);
+      expect(await page.textContent("#trend-label")).to.contain(`rageclicks per hour · ${SESSIONS}`);
+      await page.selectOption("select[name=coordinates]", "relative");
+      await page.waitForFunction(() => document.body.dataset.state === "ready" && location.hash.includes("coordinates=relative"));
+      const relative = await readOverlay(page);
+      // One bucket (1300 px): the share of its width, drawn across the 1300 px stage, lands on Buy again (64 columns).
+      expect(Math.abs(relative.hottest.x - TARGETS.buy.x)).to.be.lessThan(24);
+      const shot = process.env.UPDATE_SCREENSHOTS === "1" || !existsSync(RAGE_SCREENSHOT) ? RAGE_SCREENSHOT : join(tmp.dir, "viewer-rageclick.png");
       await page.screenshot({ path: shot });
       expect(statSync(shot).size).to.be.greaterThan(10_000);
     } finally {
@@ -147,6 +174,10 @@ describe("e2e: viewer plugin in Chromium over seeded data", function () {
       expect(shares.top[0], "top band is red (100 %)").to.be.greaterThan(200);
       expect(shares.top[2]).to.be.lessThan(40);
       expect(shares.bottom[2], "bottom band is blue (1 of 6 sessions)").to.be.greaterThan(shares.bottom[0]!);
+      // The fold line (scroll map API): at the median viewport height, 720 px; everyone scrolled below it.
+      const fold = await page.evaluate(() => Array.from((document.getElementById("overlay") as HTMLCanvasElement).getContext("2d")!.getImageData(3, 720, 1, 1).data));
+      expect(fold[0], "dark dashed line").to.be.lessThan(80);
+      expect(fold[3]).to.equal(255);
     } finally {
       await page.close();
     }
