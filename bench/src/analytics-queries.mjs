@@ -1,0 +1,107 @@
+// @ts-check
+/**
+ * The analytics queries of issue 15 side by side with the click heatmap, on one store filled
+ * through the adapter's own writes (so rage clicks, session hours and element hours are kept as
+ * in production): `node bench/src/analytics-queries.mjs [--events=1000000] [--store=sqlite|pg|mysql] [--runs=7]`.
+ *
+ * Writes `--events` bench-workload events (30 days, SDK-shaped batches of 50) with writeBatch, 8
+ * batches at a time, then serves a collector on the store and times each query over HTTP (the
+ * median of `--runs`, after one warm-up). Prints one JSON line per query and a summary line.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { INGEST_KEY, PROJECT_ID, READ_TOKEN, median, rootRequire, timedGet } from "./common.mjs";
+import { Workload } from "./workload.mjs";
+
+const arg = (name, dflt) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? dflt;
+const EVENTS = Number(arg("events", 1_000_000));
+const RUNS = Number(arg("runs", 7));
+const STORE = arg("store", "sqlite");
+
+const express = rootRequire("express");
+const { createCollector } = rootRequire("@m-software-engineering/heat-collector");
+const { toWriteBatch } = rootRequire("@m-software-engineering/heat-collector-kernel/dist/ingest/to-records.js");
+
+const dir = mkdtempSync(join(tmpdir(), "analytics-bench-"));
+/** @returns {Promise<{ storage: any, drop: () => Promise<void> }>} */
+async function openStore() {
+  if (STORE === "sqlite") {
+    const { SqliteStorage } = rootRequire("@m-software-engineering/heat-collector-storage-sqlite");
+    return { storage: new SqliteStorage({ file: join(dir, "heat.db") }), drop: async () => {} };
+  }
+  const { SequelizeStorage } = rootRequire("@m-software-engineering/heat-collector-storage-sequelize");
+  const dialect = STORE === "pg" ? "pg" : "mysql";
+  const server = dialect === "pg" ? "postgres://postgres@127.0.0.1:5432/test" : "mysql://root@127.0.0.1:3306/test";
+  const db = `hc_analytics_bench_${process.pid}`;
+  const admin = new SequelizeStorage({ dialect, connectionString: server, poolMax: 1 });
+  await admin.sequelize.query(`CREATE DATABASE ${db}`);
+  const url = new URL(server);
+  url.pathname = `/${db}`;
+  return {
+    storage: new SequelizeStorage({ dialect, connectionString: url.toString() }),
+    drop: async () => {
+      await admin.sequelize.query(dialect === "pg" ? `DROP DATABASE IF EXISTS ${db} WITH (FORCE)` : `DROP DATABASE IF EXISTS ${db}`);
+      await admin.close();
+    },
+  };
+}
+
+const { storage, drop } = await openStore();
+try {
+  await storage.migrate();
+  const wl = new Workload(15, { sessions: 512, tag: "analytics" });
+  const t0 = performance.now();
+  let written = 0;
+  while (written < EVENTS) {
+    const batches = [];
+    for (let k = 0; k < 8 && written < EVENTS; k++) {
+      const body = wl.next();
+      written += body.events.length;
+      batches.push(toWriteBatch(PROJECT_ID, body, null));
+    }
+    await Promise.all(batches.map((b) => storage.writeBatch(b)));
+  }
+  const writeSeconds = (performance.now() - t0) / 1000;
+  const collector = await createCollector({
+    storage,
+    auth: { mode: "projectKey" },
+    logging: { level: "error" },
+    ingestion: { rateLimit: false },
+    projects: [{ id: PROJECT_ID, key: INGEST_KEY, readTokens: [READ_TOKEN] }],
+  });
+  const app = express();
+  app.use(collector.router);
+  const server = app.listen(0);
+  await new Promise((r) => server.once("listening", r));
+  const base = `http://127.0.0.1:${/** @type {any} */ (server.address()).port}/api/projects/${PROJECT_ID}`;
+  const queries = {
+    "heatmap click (reference)": "heatmap",
+    "heatmap rageclick": "heatmap?type=rageclick",
+    "heatmap pathPattern": `heatmap?pathPattern=${encodeURIComponent("/products/*")}`,
+    "heatmap relative, width band": "heatmap?coordinates=relative&viewportWidthMin=768",
+    "timeseries events/hour, 30 days": "timeseries?interval=hour&metric=events&from=2026-09-01&to=2026-09-30T23:59:59Z",
+    "timeseries sessions/day": "timeseries?metric=sessions",
+    "timeseries rageclicks/day": "timeseries?metric=rageclicks",
+    "elements": "elements",
+    "elements /pricing": "elements?path=/pricing",
+    "scrollmap /": "scrollmap?path=/",
+    "scrollmap pattern": `scrollmap?pathPattern=${encodeURIComponent("/**")}`,
+  };
+  const results = [];
+  for (const [name, path] of Object.entries(queries)) {
+    await timedGet(`${base}/${path}`); // warm-up (and, on Sequelize, the fold)
+    const times = [];
+    for (let i = 0; i < RUNS; i++) times.push((await timedGet(`${base}/${path}`)).ms);
+    const row = { store: STORE, events: written, query: name, medianMs: Math.round(median(times) * 10) / 10, minMs: Math.round(Math.min(...times) * 10) / 10 };
+    results.push(row);
+    console.log(JSON.stringify(row));
+  }
+  const ref = results[0].medianMs;
+  console.log(JSON.stringify({ store: STORE, events: written, writeSeconds: Math.round(writeSeconds), eventsPerSecond: Math.round(written / writeSeconds), ratioToClickHeatmap: Object.fromEntries(results.map((r) => [r.query, Math.round((r.medianMs / ref) * 100) / 100])) }));
+  server.close();
+  await collector.close();
+} finally {
+  await drop();
+  rmSync(dir, { recursive: true, force: true });
+}
