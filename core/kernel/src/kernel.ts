@@ -109,7 +109,7 @@ export class Kernel {
     });
     this.readiness = new ReadinessProbe(() => this.storage, this.storageGuard, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
     this.projects = new ProjectRegistry(() => this.storage, this.storageGuard);
-    this.queries = new Queries(() => this.storage, this.metrics);
+    this.queries = new Queries(() => this.storage, this.metrics, this.projects);
   }
 
   /** Applies a plugin. Names are unique: the same plugin cannot be applied twice. */
