@@ -85,7 +85,7 @@ export class Kernel implements KernelApi, RoutedKernel {
     });
     this.readiness = new ReadinessProbe(() => this.storage, this.storageGuard, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
     this.projects = new ProjectRegistry(() => this.storage, this.storageGuard);
-    this.queries = new Queries(() => this.storage, this.metrics);
+    this.queries = new Queries(() => this.storage, this.metrics, this.projects);
   }
 
   /** Applies a plugin. Names are unique: the same plugin cannot be applied twice. */
