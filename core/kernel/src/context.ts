@@ -69,7 +69,7 @@ export interface QueryPrincipal {
   via: string;
 }
 
-export type QueryEndpoint = "heatmap" | "timeseries" | "elements" | "sessions" | "events" | "session" | "metrics" | "eraseUser";
+export type QueryEndpoint = "heatmap" | "timeseries" | "elements" | "scrollmap" | "sessions" | "events" | "session" | "metrics" | "eraseUser";
 
 export interface QueryContext extends RequestContext {
   endpoint: QueryEndpoint;
@@ -82,6 +82,8 @@ export type { TimeseriesBody } from "./query/timeseries";
 import type { TimeseriesBody } from "./query/timeseries";
 import type { ElementsBody } from "./query/elements";
 export type { ElementsBody } from "./query/elements";
+import type { ScrollmapBody } from "./query/scrollmap";
+export type { ScrollmapBody } from "./query/scrollmap";
 
 export interface HeatmapPoint {
   x: number;
@@ -129,6 +131,7 @@ export type QueryResult =
   | { endpoint: "heatmap"; body: HeatmapBody }
   | { endpoint: "timeseries"; body: TimeseriesBody }
   | { endpoint: "elements"; body: ElementsBody }
+  | { endpoint: "scrollmap"; body: ScrollmapBody }
   | { endpoint: "sessions"; body: { sessions: SessionView[]; page: PageInfo } }
   | { endpoint: "events"; body: { events: EventView[]; page: PageInfo } }
   | { endpoint: "session"; body: { session: SessionView; events: EventView[]; page: PageInfo } }

@@ -5,7 +5,7 @@ import type { RageClickRule } from "@m-software-engineering/heat-collector-kerne
 import { readJournal, type JournalClicks } from "./heat-journal";
 import { foldRageClicks, mergeClickSpans } from "./rage-fold";
 import { foldActivity, foldElements } from "./session-hours";
-import type { JournalActivity, JournalElement } from "./heat-journal";
+import type { JournalActivity, JournalElement, JournalScroll } from "./heat-journal";
 import { inTransaction, type RawConnection } from "./raw-connection";
 import { num, type Row } from "./rows";
 import { pageHash } from "./sql";
@@ -140,14 +140,14 @@ export async function foldJournal(c: RawConnection, dialect: Dialect, dims: Map<
   const dimsSeen = new Map<string, Dim>();
   let events = 0;
   const clicks: Array<{ projectId: string; clicks: JournalClicks[] }> = [];
-  const activity: Array<{ projectId: string; activity: JournalActivity[] }> = [];
+  const activity: Array<{ projectId: string; activity: JournalActivity[]; scrolls: JournalScroll[] }> = [];
   const elements: Array<{ projectId: string; elements: JournalElement[] }> = [];
   for (const row of journal) {
     const projectId = str(row.project_id);
     events += num(row.events);
     const body = readJournal(row.body as Buffer);
     clicks.push({ projectId, clicks: body.clicks });
-    activity.push({ projectId, activity: body.activity });
+    activity.push({ projectId, activity: body.activity, scrolls: body.scrolls });
     elements.push({ projectId, elements: body.elements });
     for (const rec of body.records) {
       const hash = pageHash(rec.page);

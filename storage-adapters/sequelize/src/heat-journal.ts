@@ -1,4 +1,5 @@
 import { forEachSample, HOUR_MS, type EventType, type StoredEvent } from "@m-software-engineering/heat-collector-kernel";
+import { scrollOf } from "@m-software-engineering/heat-collector-kernel/dist/heat/scroll";
 import { cellIndex, putVarint, TILE_CELLS, tileKey, tileX, tileY, varint } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-codec";
 
 /**
@@ -16,6 +17,8 @@ import { cellIndex, putVarint, TILE_CELLS, tileKey, tileX, tileY, varint } from 
  *   session id, page, bucket, hour, events and clicks: what the fold adds to session_hours.
  *   elements (absent before the element ranking): count, then per (session, page, bucket, hour,
  *   selector) those and the clicks: what the fold adds to element_hours.
+ *   scrolls (absent before the scroll map): count, then per (session, page, bucket, hour) those and
+ *   the deepest scroll, largest scrollY and tallest viewport (scrollOf): maxima the fold merges.
  */
 export interface JournalRecord {
   page: string;
@@ -59,6 +62,8 @@ export class JournalBuilder {
   private readonly activity = new Map<string, JournalActivity>();
   /** Per (session, page, bucket, hour, selector): new clicks. */
   private readonly elements = new Map<string, JournalElement>();
+  /** Per (session, page, bucket, hour): the scroll map's maxima of the new events. */
+  private readonly scrolls = new Map<string, JournalScroll>();
 
   add(e: StoredEvent): void {
     const dimKey = `${e.page}\u0000${e.bucket}\u0000${e.type}`;
@@ -81,6 +86,13 @@ export class JournalBuilder {
       act.events++;
       if (e.type === "click") act.clicks++;
     } else this.activity.set(activityKey, { sessionId: e.sessionId, page: e.page, bucket: e.bucket, hour, events: 1, clicks: e.type === "click" ? 1 : 0 });
+    const [viewportH, depth, scrollY] = scrollOf(e);
+    const sc = this.scrolls.get(activityKey);
+    if (sc) {
+      sc.depth = Math.max(sc.depth, depth);
+      sc.scrollY = Math.max(sc.scrollY, scrollY);
+      sc.viewportH = Math.max(sc.viewportH, viewportH);
+    } else this.scrolls.set(activityKey, { sessionId: e.sessionId, page: e.page, bucket: e.bucket, hour, depth, scrollY, viewportH });
     if (e.type === "click" && typeof e.data.selector === "string") {
       const selector = e.data.selector;
       const key = `${activityKey}\u0000${selector}`;
@@ -122,6 +134,9 @@ export class JournalBuilder {
     const elements = new Writer().uint(this.elements.size);
     for (const a of this.elements.values()) elements.str(a.sessionId).str(a.page).str(a.bucket).uint(a.hour).str(a.selector).uint(a.clicks);
     parts.push(elements.done());
+    const scrolls = new Writer().uint(this.scrolls.size);
+    for (const a of this.scrolls.values()) scrolls.str(a.sessionId).str(a.page).str(a.bucket).uint(a.hour).uint(a.depth).uint(a.scrollY).uint(a.viewportH);
+    parts.push(scrolls.done());
     return Buffer.concat(parts);
   }
 }
@@ -203,13 +218,24 @@ export interface JournalElement {
   clicks: number;
 }
 
+/** The scroll map's maxima for one session, page and bucket in one UTC hour. */
+export interface JournalScroll {
+  sessionId: string;
+  page: string;
+  bucket: string;
+  hour: number;
+  depth: number;
+  scrollY: number;
+  viewportH: number;
+}
+
 /** The records of a journal body, in the order they were encoded. */
 export function decodeJournal(body: Uint8Array): JournalRecord[] {
   return readJournal(body).records;
 }
 
 /** The records of a journal body and its sessions with new clicks. */
-export function readJournal(body: Uint8Array): { records: JournalRecord[]; clicks: JournalClicks[]; activity: JournalActivity[]; elements: JournalElement[] } {
+export function readJournal(body: Uint8Array): { records: JournalRecord[]; clicks: JournalClicks[]; activity: JournalActivity[]; elements: JournalElement[]; scrolls: JournalScroll[] } {
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   let at = 0;
   const uint = (): number => {
@@ -257,5 +283,9 @@ export function readJournal(body: Uint8Array): { records: JournalRecord[]; click
   if (at < buf.length) {
     for (let i = uint(); i > 0; i--) elements.push({ sessionId: str(), page: str(), bucket: str(), hour: uint(), selector: str(), clicks: uint() });
   }
-  return { records, clicks, activity, elements };
+  const scrolls: JournalScroll[] = [];
+  if (at < buf.length) {
+    for (let i = uint(); i > 0; i--) scrolls.push({ sessionId: str(), page: str(), bucket: str(), hour: uint(), depth: uint(), scrollY: uint(), viewportH: uint() });
+  }
+  return { records, clicks, activity, elements, scrolls };
 }

@@ -4,7 +4,7 @@ import { columnTypes, opt, req, type ColumnTypes } from "./column-types";
 import { SequelizeStorageError } from "./errors";
 import { carryRollupOver } from "./rollup-carry-over";
 import { backfillRageClicks } from "./rage-backfill";
-import { backfillElements, backfillSql, unfoldedActivity } from "./session-hours";
+import { backfillElements, backfillScrolls, backfillSql, unfoldedActivity } from "./session-hours";
 import { DEFAULT_RAGE_CLICK_RULE, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 
 interface MigrationContext {
@@ -318,6 +318,21 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       await qi.sequelize.query("DELETE FROM element_hours", { transaction });
       await backfillElements(qi.sequelize, ctx.dialect, transaction);
+    },
+  },
+  {
+    version: 8,
+    name: "scroll depth per session hour",
+    // The scroll map: per session hour, the deepest scroll (whole percent), the largest scrollY and
+    // the tallest viewport, merged by GREATEST by the fold (journal rows' scrolls section). The
+    // events already stored are read here, rounded half up as the kernel's scrollOf rounds.
+    async up(ctx) {
+      const { qi, transaction } = ctx;
+      const columns = (await qi.describeTable("session_hours", { transaction } as never)) as Record<string, unknown>;
+      for (const name of ["max_depth", "max_scroll_y", "viewport_h"]) {
+        if (!(name in columns)) await qi.addColumn("session_hours", name, req(INTEGER, { defaultValue: 0 }), { transaction });
+      }
+      await backfillScrolls(qi.sequelize, ctx.dialect, transaction);
     },
   },
 ];

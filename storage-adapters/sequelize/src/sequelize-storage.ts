@@ -19,6 +19,8 @@ import {
   type RollupSummaryRow,
   type SecretKind,
   type SecretRecord,
+  type ScrollDepthRow,
+  type ScrollFilter,
   type SeriesFilter,
   type SeriesRow,
   type SessionFilter,
@@ -36,7 +38,7 @@ import { commitGroup, type InsertedRows } from "./group-writer";
 import { FOLD_ROWS, foldJournal, withFoldLock } from "./heat-fold";
 import { listPages, rollupCells, rollupSummary } from "./heat-reads";
 import { rageClickCells, rageClickSummary } from "./rage-fold";
-import { timeseries, topElements } from "./session-hours";
+import { scrollDepths, timeseries, topElements } from "./session-hours";
 import { runMigrations } from "./migrations";
 import { withConnection, type RawConnection } from "./raw-connection";
 import { num, toEvent, toProject, toSecret, toSession, type Row } from "./rows";
@@ -213,6 +215,12 @@ export class SequelizeStorage implements StorageAdapter {
   async timeseries(filter: SeriesFilter): Promise<SeriesRow[]> {
     await this.foldRollup();
     return timeseries((sql, bind) => this.select(sql, bind), this.dialect, filter);
+  }
+
+  /** Session hours are grown by the fold: fold what is committed first. */
+  async scrollDepths(filter: ScrollFilter): Promise<ScrollDepthRow[]> {
+    await this.foldRollup();
+    return scrollDepths((sql, bind) => this.select(sql, bind), this.dialect, filter);
   }
 
   /** Element hours are grown by the fold: fold what is committed first. */

@@ -1,7 +1,7 @@
-import type { ElementFilter, ElementRow, SeriesFilter, SeriesRow } from "@m-software-engineering/heat-collector-kernel";
+import type { ElementFilter, ElementRow, ScrollDepthRow, ScrollFilter, SeriesFilter, SeriesRow } from "@m-software-engineering/heat-collector-kernel";
 import type { Dialect } from "./connect";
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
-import { readJournal, type JournalActivity, type JournalElement } from "./heat-journal";
+import { readJournal, type JournalActivity, type JournalElement, type JournalScroll } from "./heat-journal";
 import type { Select } from "./heat-reads";
 import type { RawConnection } from "./raw-connection";
 import { num, type Row } from "./rows";
@@ -12,35 +12,56 @@ const HOUR_MS = 3_600_000;
 /** Integer division, as each dialect spells it (MySQL's `/` is decimal). */
 const div = (dialect: Dialect, a: string, b: number): string => (dialect === "pg" ? `${a} / ${b}` : `${a} DIV ${b}`);
 
-/** Adds the journal rows' activity to session_hours, merged per key and written in key order; inside the fold's transaction. */
-export async function foldActivity(c: RawConnection, dialect: Dialect, rows: ReadonlyArray<{ projectId: string; activity: readonly JournalActivity[] }>): Promise<void> {
-  const merged = new Map<string, [string, number, string, string, string, string, number, number]>();
+/**
+ * Adds the journal rows' activity to session_hours, with their scroll maxima (merged by GREATEST,
+ * so they never count twice), merged per key and written in key order with one statement; inside
+ * the fold's transaction.
+ */
+export async function foldActivity(
+  c: RawConnection,
+  dialect: Dialect,
+  rows: ReadonlyArray<{ projectId: string; activity: readonly JournalActivity[]; scrolls: readonly JournalScroll[] }>,
+): Promise<void> {
+  type Out = [string, number, string, string, string, string, number, number, number, number, number];
+  const merged = new Map<string, Out>();
+  const at = (projectId: string, a: { hour: number; page: string; bucket: string; sessionId: string }): Out => {
+    const hash = pageHash(a.page);
+    const key = `${projectId}\u0000${String(a.hour).padStart(16, "0")}\u0000${hash}\u0000${a.bucket}\u0000${a.sessionId}`;
+    let m = merged.get(key);
+    if (!m) merged.set(key, (m = [projectId, a.hour, hash, a.page, a.bucket, a.sessionId, 0, 0, 0, 0, 0]));
+    return m;
+  };
   for (const row of rows) {
     for (const a of row.activity) {
-      const hash = pageHash(a.page);
-      const key = `${row.projectId}\u0000${String(a.hour).padStart(16, "0")}\u0000${hash}\u0000${a.bucket}\u0000${a.sessionId}`;
-      const m = merged.get(key);
-      if (m) {
-        m[6] += a.events;
-        m[7] += a.clicks;
-      } else merged.set(key, [row.projectId, a.hour, hash, a.page, a.bucket, a.sessionId, a.events, a.clicks]);
+      const m = at(row.projectId, a);
+      m[6] += a.events;
+      m[7] += a.clicks;
+    }
+    for (const a of row.scrolls) {
+      const m = at(row.projectId, a);
+      m[8] = Math.max(m[8], a.depth);
+      m[9] = Math.max(m[9], a.scrollY);
+      m[10] = Math.max(m[10], a.viewportH);
     }
   }
   if (merged.size === 0) return;
   const values = [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
   if (dialect === "pg") {
     await c.run(
-      `INSERT INTO session_hours (project_id, hour, page_hash, page, bucket, session_id, events, clicks)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[])
-       ON CONFLICT (project_id, hour, page_hash, bucket, session_id) DO UPDATE SET events = session_hours.events + EXCLUDED.events, clicks = session_hours.clicks + EXCLUDED.clicks`,
+      `INSERT INTO session_hours (project_id, hour, page_hash, page, bucket, session_id, events, clicks, max_depth, max_scroll_y, viewport_h)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::int[], $10::int[], $11::int[])
+       ON CONFLICT (project_id, hour, page_hash, bucket, session_id) DO UPDATE SET events = session_hours.events + EXCLUDED.events,
+         clicks = session_hours.clicks + EXCLUDED.clicks, max_depth = GREATEST(session_hours.max_depth, EXCLUDED.max_depth),
+         max_scroll_y = GREATEST(session_hours.max_scroll_y, EXCLUDED.max_scroll_y), viewport_h = GREATEST(session_hours.viewport_h, EXCLUDED.viewport_h)`,
       values[0]!.map((_, k) => values.map((v) => v[k])),
     );
     return;
   }
   for (let i = 0; i < values.length; i += 2000) {
     await c.run(
-      `INSERT INTO session_hours (project_id, hour, page_hash, page, bucket, session_id, events, clicks) VALUES ?
-       ON DUPLICATE KEY UPDATE events = events + VALUES(events), clicks = clicks + VALUES(clicks)`,
+      `INSERT INTO session_hours (project_id, hour, page_hash, page, bucket, session_id, events, clicks, max_depth, max_scroll_y, viewport_h) VALUES ?
+       ON DUPLICATE KEY UPDATE events = events + VALUES(events), clicks = clicks + VALUES(clicks), max_depth = GREATEST(max_depth, VALUES(max_depth)),
+         max_scroll_y = GREATEST(max_scroll_y, VALUES(max_scroll_y)), viewport_h = GREATEST(viewport_h, VALUES(viewport_h))`,
       [values.slice(i, i + 2000)],
     );
   }
@@ -77,6 +98,45 @@ export async function foldElements(c: RawConnection, dialect: Dialect, rows: Rea
       [values.slice(i, i + 1000)],
     );
   }
+}
+
+/** Migration 8's data step: the scroll maxima of the events already stored (unfolded journal rows' maxima merge idempotently). */
+export async function backfillScrolls(sequelize: Sequelize, dialect: Dialect, transaction: Transaction): Promise<void> {
+  const hour = div(dialect, "ts", HOUR_MS);
+  const num = (path: string) => (dialect === "pg" ? `(data::jsonb #>> '{${path.split(".").join(",")}}')::float8` : `JSON_EXTRACT(data, '$.${path}')`);
+  const round = (x: string, max: number) => `FLOOR(LEAST(${max}, GREATEST(0, ${x})) + 0.5)`;
+  const agg = `SELECT project_id AS p, ${hour} AS hr, page_hash AS ph, bucket AS b, session_id AS sid,
+      MAX(CASE WHEN type = 'scroll' THEN ${round(num("scrollDepthPct"), 100)} ELSE 0 END) AS d,
+      MAX(CASE WHEN type = 'scroll' THEN ${round(num("scrollY"), 1e9)} ELSE 0 END) AS y,
+      MAX(${round(`COALESCE(${num("viewport.h")}, 0)`, 1e6)}) AS h
+    FROM events GROUP BY project_id, ${hour}, page_hash, bucket, session_id`;
+  const sql =
+    dialect === "pg"
+      ? `UPDATE session_hours s SET max_depth = v.d, max_scroll_y = v.y, viewport_h = v.h FROM (${agg}) v
+         WHERE s.project_id = v.p AND s.hour = v.hr AND s.page_hash = v.ph AND s.bucket = v.b AND s.session_id = v.sid`
+      : `UPDATE session_hours s JOIN (${agg}) v ON s.project_id = v.p AND s.hour = v.hr AND s.page_hash = v.ph AND s.bucket = v.b AND s.session_id = v.sid
+         SET s.max_depth = v.d, s.max_scroll_y = v.y, s.viewport_h = v.h`;
+  await sequelize.query(sql, { transaction });
+}
+
+/** The scroll map's sessions (see StorageAdapter.scrollDepths), aggregated by the database. */
+export async function scrollDepths(select: Select, dialect: Dialect, f: ScrollFilter): Promise<ScrollDepthRow[]> {
+  const b = new Binds();
+  const width = dialect === "pg" ? "split_part(bucket, 'x', 1)::int" : "CAST(SUBSTRING_INDEX(bucket, 'x', 1) AS UNSIGNED)";
+  const clauses = [`project_id = ${b.add(f.projectId)}`];
+  if (f.pages !== undefined) clauses.push(pagesClause(b, f.pages));
+  if (f.widthMin !== undefined) clauses.push(`${width} >= ${b.add(f.widthMin)}`);
+  if (f.widthMax !== undefined) clauses.push(`${width} <= ${b.add(f.widthMax)}`);
+  if (f.fromHour !== undefined) clauses.push(`hour >= ${b.add(f.fromHour)}`);
+  if (f.toHour !== undefined) clauses.push(`hour <= ${b.add(f.toHour)}`);
+  const rows = await select(
+    `SELECT depth, viewport_h, scrolled, COUNT(*) AS sessions FROM (
+       SELECT MAX(max_depth) AS depth, MAX(viewport_h) AS viewport_h, CASE WHEN MAX(max_scroll_y) > 0 THEN 1 ELSE 0 END AS scrolled
+       FROM session_hours WHERE ${clauses.join(" AND ")} GROUP BY session_id
+     ) s GROUP BY depth, viewport_h, scrolled ORDER BY depth, viewport_h, scrolled`,
+    b.values,
+  );
+  return rows.map((r: Row) => ({ depth: num(r.depth), viewportH: num(r.viewport_h), scrolled: num(r.scrolled) === 1, sessions: num(r.sessions) }));
 }
 
 /** Migration 7's data step: the clicks with a selector already stored, counted per key, less what unfolded journal rows will add. */

@@ -392,4 +392,27 @@ export const MIGRATIONS: readonly Migration[] = [
         GROUP BY project_id, ts / 3600000, page, bucket, data ->> '$.selector', session_id;
     `,
   },
+  {
+    version: 12,
+    name: "scroll depth per session hour",
+    // The scroll map: per session hour, the deepest scroll (whole percent), the largest scrollY and
+    // the tallest viewport, merged by MAX (so a write adds nothing twice). The events already
+    // stored are read here, rounded as the writer rounds (half up: CAST(x + 0.5 AS INTEGER)).
+    sql: `
+      ALTER TABLE session_hours ADD COLUMN max_depth INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE session_hours ADD COLUMN max_scroll_y INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE session_hours ADD COLUMN viewport_h INTEGER NOT NULL DEFAULT 0;
+      CREATE TEMP TABLE scroll_backfill AS
+        SELECT project_id, ts / 3600000 AS hour, page, bucket, session_id,
+          MAX(CASE WHEN type = 'scroll' THEN CAST(MIN(100, MAX(0, data ->> '$.scrollDepthPct')) + 0.5 AS INTEGER) ELSE 0 END) AS d,
+          MAX(CASE WHEN type = 'scroll' THEN CAST(MIN(1e9, MAX(0, data ->> '$.scrollY')) + 0.5 AS INTEGER) ELSE 0 END) AS y,
+          MAX(CAST(MIN(1e6, MAX(0, COALESCE(data ->> '$.viewport.h', 0))) + 0.5 AS INTEGER)) AS h
+        FROM events GROUP BY project_id, ts / 3600000, page, bucket, session_id;
+      UPDATE session_hours SET (max_depth, max_scroll_y, viewport_h) = (
+        SELECT d, y, h FROM scroll_backfill b WHERE b.project_id = session_hours.project_id AND b.hour = session_hours.hour
+          AND b.page = session_hours.page AND b.bucket = session_hours.bucket AND b.session_id = session_hours.session_id
+      );
+      DROP TABLE scroll_backfill;
+    `,
+  },
 ];

@@ -1,31 +1,36 @@
 import type Database from "better-sqlite3";
-import type { ElementFilter, ElementRow, SeriesFilter, SeriesRow } from "@m-software-engineering/heat-collector-kernel";
+import type { ElementFilter, ElementRow, ScrollDepthRow, ScrollFilter, SeriesFilter, SeriesRow } from "@m-software-engineering/heat-collector-kernel";
 
 type Param = string | number | null;
 type Prepare = (sql: string) => Database.Statement;
 
 const HOUR_MS = 3_600_000;
 
-/** The new events of a write, counted per (project, hour, page, bucket, session). */
+/** The new events of a write, counted per (project, hour, page, bucket, session), with the deepest scroll and tallest viewport. */
 export class NewActivity {
-  private readonly rows = new Map<string, [string, number, string, string, string, number, number]>();
+  private readonly rows = new Map<string, [string, number, string, string, string, number, number, number, number, number]>();
 
-  add(projectId: string, ts: number, page: string, bucket: string, sessionId: string, click: boolean): void {
+  add(projectId: string, ts: number, page: string, bucket: string, sessionId: string, click: boolean, view: ArrayLike<number>, at: number): void {
     const hour = Math.floor(ts / HOUR_MS);
     const key = `${projectId}\u0000${hour}\u0000${page}\u0000${bucket}\u0000${sessionId}`;
+    const [h, depth, scrollY] = [view[at]!, view[at + 1]!, view[at + 2]!];
     const row = this.rows.get(key);
     if (row) {
       row[5] += 1;
       row[6] += click ? 1 : 0;
-    } else this.rows.set(key, [projectId, hour, page, bucket, sessionId, 1, click ? 1 : 0]);
+      row[7] = Math.max(row[7], depth);
+      row[8] = Math.max(row[8], scrollY);
+      row[9] = Math.max(row[9], h);
+    } else this.rows.set(key, [projectId, hour, page, bucket, sessionId, 1, click ? 1 : 0, depth, scrollY, h]);
   }
 
   /** Adds the counts, inside the caller's transaction. */
   write(prepare: Prepare): void {
     if (this.rows.size === 0) return;
     const put = prepare(
-      `INSERT INTO session_hours (project_id, hour, page, bucket, session_id, events, clicks) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (project_id, hour, page, bucket, session_id) DO UPDATE SET events = events + excluded.events, clicks = clicks + excluded.clicks`,
+      `INSERT INTO session_hours (project_id, hour, page, bucket, session_id, events, clicks, max_depth, max_scroll_y, viewport_h) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (project_id, hour, page, bucket, session_id) DO UPDATE SET events = events + excluded.events, clicks = clicks + excluded.clicks,
+         max_depth = MAX(max_depth, excluded.max_depth), max_scroll_y = MAX(max_scroll_y, excluded.max_scroll_y), viewport_h = MAX(viewport_h, excluded.viewport_h)`,
     );
     for (const row of this.rows.values()) put.run(...row);
   }
@@ -113,6 +118,30 @@ export function topElements(prepare: Prepare, f: ElementFilter): { rows: Element
     for (const x of rows) rage.set(x.selector, x.n);
   }
   return { rows: top.map((t) => ({ selector: t.selector, clicks: t.clicks, sessions: t.sessions, rageClicks: rage.get(t.selector) ?? 0 })), totalClicks: total.n };
+}
+
+/** The scroll map's sessions (see StorageAdapter.scrollDepths), aggregated by SQLite. */
+export function scrollDepths(prepare: Prepare, f: ScrollFilter): ScrollDepthRow[] {
+  const w = hourWhere(f);
+  if (f.fromHour !== undefined) {
+    w.clauses.push("hour >= ?");
+    w.params.push(f.fromHour);
+  }
+  if (f.toHour !== undefined) {
+    w.clauses.push("hour <= ?");
+    w.params.push(f.toHour);
+  }
+  return prepare(
+    `SELECT depth, viewportH, scrolled, COUNT(*) AS sessions FROM (
+       SELECT MAX(max_depth) AS depth, MAX(viewport_h) AS viewportH, MAX(max_scroll_y) > 0 AS scrolled FROM session_hours
+       WHERE ${w.clauses.join(" AND ")} GROUP BY session_id
+     ) s GROUP BY depth, viewportH, scrolled ORDER BY depth, viewportH, scrolled`,
+  )
+    .all(...w.params)
+    .map((r) => {
+      const x = r as { depth: number; viewportH: number; scrolled: number; sessions: number };
+      return { depth: x.depth, viewportH: x.viewportH, scrolled: x.scrolled === 1, sessions: x.sessions };
+    });
 }
 
 /** A trend line (see StorageAdapter.timeseries), aggregated by SQLite. */

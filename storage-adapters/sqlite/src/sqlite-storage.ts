@@ -17,6 +17,8 @@ import type {
   RollupSummaryRow,
   SecretKind,
   SecretRecord,
+  ScrollDepthRow,
+  ScrollFilter,
   SeriesFilter,
   SeriesRow,
   SessionFilter,
@@ -29,7 +31,7 @@ import type {
 import { checkRageClickRule, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 import { eventQuery, scanQuery } from "./event-queries";
 import { rageClickCells, rageClickSummary } from "./rage-clicks";
-import { timeseries, topElements } from "./session-hours";
+import { scrollDepths, timeseries, topElements } from "./session-hours";
 import { HeatTileStore } from "./heat-tiles";
 import { openDatabase, StatementCache } from "./open-database";
 import { toEvent, toProject, toSecret, toSession, type Param, type Row } from "./rows";
@@ -110,6 +112,10 @@ export class SqliteStorage implements StorageAdapter {
   /** Session hours and rage clicks are written with their events: committed writes are read as they are. */
   async timeseries(filter: SeriesFilter): Promise<SeriesRow[]> {
     return timeseries((sql) => this.stmt(sql), filter);
+  }
+
+  async scrollDepths(filter: ScrollFilter): Promise<ScrollDepthRow[]> {
+    return scrollDepths((sql) => this.stmt(sql), filter);
   }
 
   async topElements(filter: ElementFilter): Promise<{ rows: ElementRow[]; totalClicks: number }> {

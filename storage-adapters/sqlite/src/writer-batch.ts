@@ -2,6 +2,8 @@ import type { EventType, SessionUpsert, StoredEvent, WriteBatch } from "@m-softw
 // The grid module alone, not the kernel's index: the writer thread loads this file too.
 import { forEachSample } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
 import { json } from "./rows";
+// The scroll module alone, not the kernel's index (see heat-tiles.ts).
+import { scrollOf } from "@m-software-engineering/heat-collector-kernel/dist/heat/scroll";
 
 /** An `events` row in insert order: project_id, event_id, session_id, user_id, type, ts, path, page, bucket, data (JSON). */
 export type EventRow = [string, string, string, string | null, EventType, number, string, string, string, string];
@@ -23,7 +25,11 @@ export interface WriterBatch {
   sampleEnd: Int32Array;
   /** Event i's CSS selector when it is a click with one, else null (read here, not parsed again on the writer). */
   selectors: Array<string | null>;
+  /** Per event: viewport height, scroll depth (whole percent) and scrollY (px), rounded; 0 where absent (scrollOf). */
+  views: Int32Array;
 }
+
+
 
 export const EVENT_ROW = { projectId: 0, eventId: 1, sessionId: 2, type: 4, ts: 5, page: 7, bucket: 8 } as const;
 export const SESSION_ROW = { sessionId: 1, eventCount: 7 } as const;
@@ -55,5 +61,7 @@ export function toWriterBatch(batch: WriteBatch): WriterBatch {
     return [e.projectId, e.eventId, e.sessionId, e.userId, e.type, e.ts, e.path, e.page, e.bucket, JSON.stringify(e.data)];
   });
   const selectors = batch.events.map((e) => (e.type === "click" && typeof e.data.selector === "string" ? e.data.selector : null));
-  return { events, sessions: batch.sessions.map(sessionRow), samples: Int32Array.from(samples), sampleEnd, selectors };
+  const views = new Int32Array(batch.events.length * 3);
+  batch.events.forEach((e, i) => views.set(scrollOf(e), i * 3));
+  return { events, sessions: batch.sessions.map(sessionRow), samples: Int32Array.from(samples), sampleEnd, selectors, views };
 }

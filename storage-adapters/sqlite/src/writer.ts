@@ -142,7 +142,7 @@ export class SqliteWriter {
         perSession.set(sessionId, (perSession.get(sessionId) ?? 0) + 1);
         const click = row[EVENT_ROW.type] === "click";
         if (click) clicks.add(row[EVENT_ROW.projectId], sessionId, row[EVENT_ROW.ts]);
-        activity.add(row[EVENT_ROW.projectId], row[EVENT_ROW.ts], row[EVENT_ROW.page], row[EVENT_ROW.bucket], sessionId, click);
+        activity.add(row[EVENT_ROW.projectId], row[EVENT_ROW.ts], row[EVENT_ROW.page], row[EVENT_ROW.bucket], sessionId, click, batch.views, i * 3);
         const selector = batch.selectors[i];
         if (selector != null) elements.add(row[EVENT_ROW.projectId], row[EVENT_ROW.ts], row[EVENT_ROW.page], row[EVENT_ROW.bucket], selector, sessionId);
       }

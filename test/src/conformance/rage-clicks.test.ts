@@ -194,7 +194,7 @@ describe("rage clicks: thresholds per collector", () => {
 });
 
 for (const server of SEQUELIZE_SERVERS) {
-  describe(`rage clicks, session and element hours: migrations 5 to 7 derive what was stored before them [${server.name}]`, function () {
+  describe(`rage clicks, session and element hours: migrations 5 to 8 derive what was stored before them [${server.name}]`, function () {
     this.timeout(60_000);
     before(async function () {
       await requireService(this, server.name, server.probe);
@@ -232,6 +232,8 @@ for (const server of SEQUELIZE_SERVERS) {
         const hour = Math.floor(T0 / 3_600_000);
         expect(await s.timeseries({ projectId: PROJECT.id, interval: "hour", metric: "events" })).to.deep.equal([{ period: hour, value: 8 }]);
         expect(await s.timeseries({ projectId: PROJECT.id, interval: "hour", metric: "sessions" })).to.deep.equal([{ period: hour, value: 2 }]);
+        // Migration 8 reads the scroll map's maxima of the same events (clicks only here: no scroll, 720 px viewports).
+        expect(await s.scrollDepths({ projectId: PROJECT.id })).to.deep.equal([{ depth: 0, viewportH: 720, scrolled: false, sessions: 2 }]);
         // Migration 7 counts the clicks per element the same way.
         expect(await s.topElements({ projectId: PROJECT.id, limit: 5 })).to.deep.equal({
           rows: [{ selector: "button#pay", clicks: 8, sessions: 2, rageClicks: 2 }],

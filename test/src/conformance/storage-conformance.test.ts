@@ -296,6 +296,49 @@ for (const target of TARGETS) {
         expect(rage.meta.total).to.be.greaterThan(0);
       });
 
+      it("draws scroll maps as computed over the raw events (depth steps, the fold), and asks for a page", async () => {
+        const api = `/api/projects/${PROJECT.id}`;
+        type Ev = { type: string; sessionId: string; path: string; scrollDepthPct?: number; scrollY?: number; viewport: { h: number }; meta: { viewportBucket: string } };
+        const events = (await request(c.app).get(`${api}/events?type=all&limit=1000`).expect(200)).body.events as Ev[];
+        const page = (e: Ev) => e.path.split(/[?#]/)[0];
+        const width = (e: Ev) => Number(e.meta.viewportBucket.split("x")[0]);
+        const cases: Array<[string, (e: Ev) => boolean, number]> = [
+          ["path=/pricing", (e) => page(e) === "/pricing", 5],
+          [`pathPattern=${encodeURIComponent("/blog/**")}&step=10`, (e) => page(e)!.startsWith("/blog"), 10],
+          ["path=/pricing&viewportWidthMin=768&step=20", (e) => page(e) === "/pricing" && width(e) >= 768, 20],
+        ];
+        for (const [q, pick, step] of cases) {
+          const sessions = new Map<string, { depth: number; h: number; y: number }>();
+          for (const e of events.filter(pick)) {
+            const s = sessions.get(e.sessionId) ?? { depth: 0, h: 0, y: 0 };
+            s.h = Math.max(s.h, Math.round(e.viewport.h));
+            if (e.type === "scroll") {
+              s.depth = Math.max(s.depth, Math.round(e.scrollDepthPct!));
+              s.y = Math.max(s.y, Math.round(e.scrollY!));
+            }
+            sessions.set(e.sessionId, s);
+          }
+          const all = [...sessions.values()];
+          expect(all.length, q).to.be.greaterThan(0);
+          const body = (await request(c.app).get(`${api}/scrollmap?${q}`).expect(200)).body;
+          const steps = [];
+          for (let d = 0; d <= 100; d += step) {
+            const n = all.filter((s) => s.depth >= d).length;
+            steps.push({ depth: d, sessions: n, share: Math.round((n / all.length) * 1e6) / 1e6 });
+          }
+          expect(body.steps, q).to.deep.equal(steps);
+          const hs = all.map((s) => s.h).sort((a, b) => a - b);
+          expect(body.fold, q).to.deep.equal({
+            averageHeight: Math.round((hs.reduce((n, h) => n + h, 0) / hs.length) * 10) / 10,
+            medianHeight: (hs[Math.floor((hs.length - 1) / 2)]! + hs[Math.floor(hs.length / 2)]!) / 2,
+            scrolledBelowShare: Math.round((all.filter((s) => s.y > 0).length / all.length) * 1e6) / 1e6,
+          });
+          expect(body.meta).to.deep.equal({ sessions: all.length, step });
+        }
+        const noPage = await request(c.app).get(`${api}/scrollmap`).expect(400);
+        expect(noPage.body).to.include({ code: "invalid_query" });
+      });
+
       it("leaves nothing behind when a batch fails half-way (a trigger refuses its second session)", async () => {
         for (const sql of store!.failTrigger) await store!.query(sql);
         const before = await Promise.all([read(c.app, READS["events all"]!), read(c.app, READS["heatmap all"]!), read(c.app, READS["sessions all"]!)]);

@@ -118,6 +118,7 @@ export function renderRouter(kernel: RoutedKernel): Router {
   router.get("/api/projects/:projectId/heatmap", query("heatmap", (ctx) => kernel.queries.heatmap(ctx)));
   router.get("/api/projects/:projectId/timeseries", query("timeseries", (ctx) => kernel.queries.timeseries(ctx)));
   router.get("/api/projects/:projectId/elements", query("elements", (ctx) => kernel.queries.elements(ctx)));
+  router.get("/api/projects/:projectId/scrollmap", query("scrollmap", (ctx) => kernel.queries.scrollmap(ctx)));
   router.get("/api/projects/:projectId/sessions", query("sessions", (ctx) => kernel.queries.sessions(ctx)));
   router.get("/api/projects/:projectId/events", query("events", (ctx) => kernel.queries.events(ctx)));
   router.get("/api/sessions/:sessionId", query("session", (ctx) => kernel.queries.session(ctx)));

@@ -98,6 +98,24 @@ const elementsSchema = compile<RawElementsQuery>({
   viewportWidthMax: WIDTH,
   limit: { type: "integer", minimum: 1, maximum: 200, default: 20 },
 });
+interface RawScrollmapQuery {
+  path?: string;
+  pathPattern?: string;
+  from?: string;
+  to?: string;
+  viewportWidthMin?: number;
+  viewportWidthMax?: number;
+  step: number;
+}
+const scrollmapSchema = compile<RawScrollmapQuery>({
+  path: PATH,
+  pathPattern: PATH_PATTERN,
+  from: TIME,
+  to: TIME,
+  viewportWidthMin: WIDTH,
+  viewportWidthMax: WIDTH,
+  step: { type: "integer", minimum: 1, maximum: 50, default: 5 },
+});
 const eventsSchema = compile<RawEventsQuery>({ type: TYPE_FILTER, path: PATH, pathPattern: PATH_PATTERN, sessionId: ID, userId: ID, from: TIME, to: TIME, ...paging(1000, 200) });
 const sessionsSchema = compile<RawSessionsQuery>({ userId: ID, path: PATH, pathPattern: PATH_PATTERN, from: TIME, to: TIME, ...paging(200, 50) });
 const sessionSchema = compile<RawSessionQuery>({ projectId: ID, type: TYPE_FILTER, ...paging(1000, 500) });
@@ -208,6 +226,17 @@ export interface ElementsQuery extends PageSelector, WidthRange {
 export function parseElementsQuery(q: unknown): ElementsQuery {
   const r = run(elementsSchema, q);
   return { ...pageParams(r.path, r.pathPattern), ...range(r.from, r.to), ...widthRange(r.viewportWidthMin, r.viewportWidthMax), limit: r.limit };
+}
+
+export interface ScrollmapQuery extends PageSelector, WidthRange {
+  fromTs?: number;
+  toTs?: number;
+  step: number;
+}
+
+export function parseScrollmapQuery(q: unknown): ScrollmapQuery {
+  const r = run(scrollmapSchema, q);
+  return { ...pageParams(r.path, r.pathPattern), ...range(r.from, r.to), ...widthRange(r.viewportWidthMin, r.viewportWidthMax), step: r.step };
 }
 
 export function parseEventsQuery(q: unknown): EventsQuery {

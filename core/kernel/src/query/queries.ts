@@ -8,7 +8,8 @@ import { buildHeatmap } from "./heatmap";
 import { resolvePages } from "./page-pattern";
 import { buildTimeseries } from "./timeseries";
 import { buildElements } from "./elements";
-import { parseElementsQuery, parseEventsQuery, parseHeatmapQuery, parseTimeseriesQuery, parseSessionQuery, parseSessionsQuery } from "./params";
+import { buildScrollmap } from "./scrollmap";
+import { parseScrollmapQuery, parseElementsQuery, parseEventsQuery, parseHeatmapQuery, parseTimeseriesQuery, parseSessionQuery, parseSessionsQuery } from "./params";
 
 function pageInfo(limit: number, offset: number, fetched: number): PageInfo {
   return { limit, offset, nextOffset: fetched > limit ? offset + limit : null };
@@ -57,6 +58,13 @@ export class Queries {
     const projectId = await this.project(ctx);
     const pages = await resolvePages(this.storage(), projectId, q);
     return { endpoint: "elements", body: await buildElements(this.storage(), projectId, q, pages) };
+  }
+
+  async scrollmap(ctx: QueryContext): Promise<QueryResult> {
+    const q = parseScrollmapQuery(ctx.request.query);
+    const projectId = await this.project(ctx);
+    const pages = await resolvePages(this.storage(), projectId, q);
+    return { endpoint: "scrollmap", body: await buildScrollmap(this.storage(), projectId, q, pages) };
   }
 
   async sessions(ctx: QueryContext): Promise<QueryResult> {

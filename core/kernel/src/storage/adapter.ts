@@ -119,6 +119,24 @@ export interface ElementRow {
   rageClicks: number;
 }
 
+/** The scroll map's filter: as a trend line's, by whole UTC hours. */
+export interface ScrollFilter {
+  projectId: string;
+  pages?: readonly string[];
+  widthMin?: number;
+  widthMax?: number;
+  fromHour?: number;
+  toHour?: number;
+}
+
+/** Sessions grouped by their deepest scroll (whole percent), tallest viewport (px) and whether they scrolled at all. */
+export interface ScrollDepthRow {
+  depth: number;
+  viewportH: number;
+  scrolled: boolean;
+  sessions: number;
+}
+
 export interface EventFilter {
   projectId: string;
   sessionId?: string;
@@ -191,6 +209,12 @@ export interface StorageAdapter {
    * every click of the filter, with a selector or not (from the session hours).
    */
   topElements(filter: ElementFilter): Promise<{ rows: ElementRow[]; totalClicks: number }>;
+
+  /**
+   * The sessions of the filter (any event), each once, grouped by its deepest scroll, tallest
+   * viewport and whether it scrolled (kept per session hour with the trend-line counts).
+   */
+  scrollDepths(filter: ScrollFilter): Promise<ScrollDepthRow[]>;
 
   rollupSummary(filter: RollupFilter): Promise<RollupSummaryRow[]>;
   /** Cells of the given viewport buckets (each row names its bucket), 8 px cells grouped by `cellFactor`. */
