@@ -14,6 +14,8 @@ export const benchRequire = createRequire(join(BENCH_DIR, "package.json"));
 export const PROJECT_ID = "bench";
 export const INGEST_KEY = "hk_bench_ingest_key_0123456789abcdef";
 export const READ_TOKEN = "hk_bench_read_token_0123456789abcdef";
+/** Bearer token of the Prometheus endpoint of the `production` server kind. */
+export const METRICS_TOKEN = "hk_bench_metrics_token_0123456789";
 
 /** Current and peak resident set size of a process, in MB, from /proc (Linux). */
 export function rssOf(pid) {

@@ -8,7 +8,7 @@ import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BENCH_DIR, rssOf, sleep } from "./common.mjs";
 
-/** @typedef {"ours" | "baseline" | "bare"} Kind */
+/** @typedef {"ours" | "production" | "baseline" | "bare"} Kind */
 /** @typedef {{ kind: Kind, port: number, pid: number, base: string, stop: () => Promise<void> }} Server */
 
 let nextPort = 3400 + Math.floor(Math.random() * 400);
@@ -19,12 +19,16 @@ let nextPort = 3400 + Math.floor(Math.random() * 400);
  * @param {Kind} kind
  * @param {string} target
  * @param {string[]} [execArgv] extra node flags (e.g. --cpu-prof)
+ * @param {{ env?: Record<string, string>, heapMb?: number | null }} [opts] `env`: added to this process's;
+ * `heapMb`: V8's old-space limit (default 16,384, so the baseline's large heatmaps fit; null: Node's own
+ * default, as a deployment runs it)
  * @returns {Promise<Server>}
  */
-export async function startServer(kind, target, execArgv = []) {
+export async function startServer(kind, target, execArgv = [], { env = {}, heapMb = 16384 } = {}) {
   const port = nextPort++;
   const child = fork(join(BENCH_DIR, "src", "server.mjs"), [kind, String(port), target], {
-    execArgv: ["--max-old-space-size=16384", ...execArgv],
+    execArgv: [...(heapMb === null ? [] : [`--max-old-space-size=${heapMb}`]), ...execArgv],
+    env: { ...process.env, ...env },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   await new Promise((resolve, reject) => {

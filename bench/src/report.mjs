@@ -21,7 +21,7 @@ export function machine() {
  * under the folders that are built into what the bench imports). */
 export function codeMeasured() {
   const git = (...args) => spawnSync("git", args, { cwd: ROOT_DIR, encoding: "utf8" }).stdout.trim();
-  const dirty = git("status", "--porcelain", "--", "core", "storage-adapters", "plugins", "auth-strategies").split("\n").filter(Boolean);
+  const dirty = git("status", "--porcelain", "--", "core", "preset", "storage-adapters", "plugins", "auth-strategies").split("\n").filter(Boolean);
   return { commit: git("rev-parse", "HEAD"), uncommittedBuiltFiles: dirty };
 }
 

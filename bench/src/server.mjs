@@ -1,11 +1,14 @@
 // @ts-check
 /**
- * One collector in its own process: `node server.mjs <ours|baseline|bare> <port> <target>`, target
- * being a SQLite file or a database URL (postgres://… or mysql://…). Reports {ready:true} over IPC
- * once listening, or {error} if it cannot start; SIGTERM closes the collector (ours flushes its
- * rollup) and exits.
+ * One collector in its own process: `node server.mjs <ours|production|baseline|bare> <port> <target>`,
+ * target being a SQLite file or a database URL (postgres://… or mysql://…). Reports {ready:true} over
+ * IPC once listening, or {error} if it cannot start; SIGTERM closes the collector (ours flushes its
+ * rollup) and exits. `production` is ours as README's "Running in production" deploys it: the default
+ * rate limit counted in Redis (env BENCH_REDIS_URL, default redis://127.0.0.1:6379; BENCH_RATE_LIMIT_PREFIX,
+ * shared by the instances of one run) and Prometheus metrics at /metrics (METRICS_TOKEN); with
+ * BENCH_JETSTREAM (the plugin's options as JSON), the JetStream ingest buffer too.
  */
-import { INGEST_KEY, PROJECT_ID, READ_TOKEN, benchRequire, describeError, rootRequire } from "./common.mjs";
+import { INGEST_KEY, METRICS_TOKEN, PROJECT_ID, READ_TOKEN, benchRequire, describeError, rootRequire } from "./common.mjs";
 
 const [kind, portArg, target] = process.argv.slice(2);
 const port = Number(portArg);
@@ -17,17 +20,36 @@ function dbConfig() {
   return { dialect: scheme === "postgres" ? /** @type {const} */ ("pg") : /** @type {const} */ ("mysql"), connectionString: target };
 }
 
+/** Prometheus, and the JetStream buffer when BENCH_JETSTREAM holds its options (JSON). */
+function productionPlugins() {
+  const plugins = [rootRequire("@m-software-engineering/heat-collector-prometheus").prometheus({ token: METRICS_TOKEN })];
+  const jetstream = process.env.BENCH_JETSTREAM;
+  if (jetstream) plugins.push(rootRequire("@m-software-engineering/heat-collector-jetstream").jetstreamBuffer(JSON.parse(jetstream)));
+  return plugins;
+}
+
 /** @returns {Promise<{ app: import("express").Express, close: () => Promise<void> }>} */
 async function build() {
-  if (kind === "ours") {
+  if (kind === "ours" || kind === "production") {
     const express = rootRequire("express");
     const { createCollector } = rootRequire("@m-software-engineering/heat-collector");
+    const production = kind === "production";
     const collector = await createCollector({
       db: dbConfig(),
       auth: { mode: "projectKey" },
       logging: { level: "error" },
-      ingestion: { rateLimit: false },
+      ingestion: {
+        rateLimit: production
+          ? {
+              windowMs: 10_000,
+              max: 120,
+              redis: process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379",
+              ...(process.env.BENCH_RATE_LIMIT_PREFIX && { keyPrefix: process.env.BENCH_RATE_LIMIT_PREFIX }),
+            }
+          : false,
+      },
       projects: [{ id: PROJECT_ID, name: "Bench", key: INGEST_KEY, readTokens: [READ_TOKEN] }],
+      ...(production && { plugins: productionPlugins() }),
     });
     const app = express();
     app.use(collector.router);

@@ -78,13 +78,16 @@ const gauss = (r) => r() + r() + r() + r() - 2;
 export class Workload {
   /**
    * @param {number} seed
-   * @param {{ sessions?: number, tag?: string, from?: number, to?: number, live?: (offsetMs: number) => number | string }} [opts]
+   * @param {{ sessions?: number, tag?: string, from?: number, to?: number, live?: (offsetMs: number) => number | string, id?: () => string }} [opts]
    * `live`: batches as the SDK posts live traffic, every event stamped `live(offset)`, offset ≤ 0
    * ms before the batch is sent (see `next`); without it, sessions' clocks run from `from`/`to`.
+   * `id`: makes session and event ids (e.g. crypto.randomUUID, as the SDK does); default: seeded
+   * UUIDs followed by `.tag`.
    */
   constructor(seed, opts = {}) {
     this.r = rng(seed);
     this.live = opts.live;
+    this.id = opts.id;
     /** Sessions start in [from, to - 1 h): the whole window unless a loader seeds one day at a time. */
     this.from = opts.from ?? WINDOW_START;
     this.to = opts.to ?? WINDOW_END;
@@ -98,7 +101,7 @@ export class Workload {
     const r = this.r;
     const startedAt = this.from + Math.floor(r() * Math.max(1, this.to - this.from - 3_600_000));
     const vp = pick(r, VIEWPORTS, () => 1);
-    return { id: uuid(r, this.tag), vp, page: pick(r, PAGES, (p) => p.weight), ts: startedAt, startedAt, n: 0, left: 1 + Math.floor(r() * 6), x: vp.w / 2, y: vp.h / 2 };
+    return { id: this.id ? this.id() : uuid(r, this.tag), vp, page: pick(r, PAGES, (p) => p.weight), ts: startedAt, startedAt, n: 0, left: 1 + Math.floor(r() * 6), x: vp.w / 2, y: vp.h / 2 };
   }
 
   /** Next batch body (an object; JSON.stringify it to post). */
@@ -138,7 +141,7 @@ export class Workload {
     const { w, h } = s.vp;
     return {
       type,
-      eventId: uuid(this.r, this.tag),
+      eventId: this.id ? this.id() : uuid(this.r, this.tag),
       sessionId: s.id,
       ts: s.ts,
       path: s.page.path,

@@ -6,7 +6,7 @@ import {
   type Identity,
   type IngestContext,
   type JsonObject,
-  type Kernel,
+  type KernelApi,
 } from "@m-software-engineering/heat-collector-kernel";
 import type { JWTPayload } from "jose";
 import { createJwtVerifier, readBearer, userIdOf, type JwtOptions, type JwtVerifier } from "./verifier";
@@ -19,7 +19,7 @@ export interface JwtAuthOptions extends JwtOptions {
 }
 
 /** The JWT's project claim, the x-project-key's project, or a mismatch between them. */
-async function projectFor(kernel: Kernel, ctx: IngestContext, claims: JWTPayload, claimName: string): Promise<string | CollectorError> {
+async function projectFor(kernel: KernelApi, ctx: IngestContext, claims: JWTPayload, claimName: string): Promise<string | CollectorError> {
   const claimed = typeof claims[claimName] === "string" ? (claims[claimName] as string) : undefined;
   const key = ctx.request.headers["x-project-key"];
   if (typeof key === "string" && key.length > 0) {
@@ -34,7 +34,7 @@ async function projectFor(kernel: Kernel, ctx: IngestContext, claims: JWTPayload
 }
 
 /** Verifies the bearer JWT and returns the identity it proves (sub becomes the user id). */
-export async function authenticateJwt(kernel: Kernel, ctx: IngestContext, verify: JwtVerifier, projectClaim: string): Promise<Identity | CollectorError> {
+export async function authenticateJwt(kernel: KernelApi, ctx: IngestContext, verify: JwtVerifier, projectClaim: string): Promise<Identity | CollectorError> {
   const token = readBearer(ctx.request.headers.authorization);
   if (!token) return reject("missing_jwt", "Send a JWT as Authorization: Bearer <token>.");
   const claims = await verify(token);

@@ -5,7 +5,7 @@ import {
   type CollectorPlugin,
   type Identity,
   type IngestContext,
-  type Kernel,
+  type KernelApi,
 } from "@m-software-engineering/heat-collector-kernel";
 
 export const PROJECT_KEY_HEADER = "x-project-key";
@@ -25,7 +25,7 @@ export function readProjectKey(ctx: IngestContext): string | undefined {
 }
 
 /** Resolves the request's project key to an Identity, or the error to answer with. */
-export async function authenticateProjectKey(kernel: Kernel, ctx: IngestContext, options: ProjectKeyAuthOptions = {}): Promise<Identity | CollectorError> {
+export async function authenticateProjectKey(kernel: KernelApi, ctx: IngestContext, options: ProjectKeyAuthOptions = {}): Promise<Identity | CollectorError> {
   const key = readProjectKey(ctx);
   if (key === undefined) return reject("missing_project_key", `Send the project key in the ${PROJECT_KEY_HEADER} header.`);
   const project = await kernel.projects.resolve(key, "ingest");

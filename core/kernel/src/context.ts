@@ -1,4 +1,5 @@
 import type { EventRejection } from "./ingest/check-batch";
+import type { PayloadIssue } from "./ingest/schema";
 import type { Request, Response } from "express";
 import type { IngestPayload, JsonObject } from "./events";
 import type { SessionRecord, StoredEvent, WriteResult } from "./storage/records";
@@ -35,6 +36,31 @@ export interface IngestOutcome {
   dropped: number;
   /** Events refused one by one (schema, or a broken onBeforeInsert result); the rest were stored. */
   rejections: readonly EventRejection[];
+}
+
+/** The reply to an accepted POST /ingest. */
+export interface IngestReply {
+  ok: true;
+  requestId: string;
+  projectId: string;
+  /** Events in the batch after validation, privacy filtering and onBeforeInsert. */
+  accepted: number;
+  /** Events stored by this request. */
+  stored: number;
+  /** Events recognised as already stored (a retry), not stored again. */
+  duplicates: number;
+  /** Input events refused because `masked` held something other than `*`. */
+  dropped: number;
+  /** Events refused one by one; the rest of the batch was stored. A retry would be refused the same way. */
+  rejected: number;
+  /** The first REPLY_REJECTIONS of them: index, event id, code and reason. Present when `rejected > 0`. */
+  rejections?: EventRejection[];
+  /** Stored events with a field cut or invalid text replaced; each records what in its `meta.normalized`. */
+  normalized: number;
+  /** Envelope fields cut or dropped (e.g. a `user` that breaks the schema). Present when there are any. */
+  warnings?: PayloadIssue[];
+  /** Events durably queued by a buffer plugin (bufferBatch), to be stored later; `stored` and `duplicates` are then 0. */
+  buffered?: number;
 }
 
 /** Who may read, as decided by the `authorizeQuery` hook. `projects: "*"` means every project. */

@@ -1,6 +1,6 @@
-export { Kernel, DEFAULT_MAX_BODY_BYTES, REPLY_REJECTIONS, type KernelOptions, type IngestReply } from "./kernel";
+export { Kernel, DEFAULT_MAX_BODY_BYTES, REPLY_REJECTIONS, type KernelOptions } from "./kernel";
 export { createHooks, type KernelHooks, type HookName } from "./hooks";
-export { KERNEL_VERSION, PluginError, assertKernelSupported, assertRequirementsMet, type CollectorPlugin, type PluginErrorCode } from "./plugin";
+export { KERNEL_VERSION, PluginError, assertKernelSupported, assertRequirementsMet, type CollectorPlugin, type KernelApi, type PluginErrorCode } from "./plugin";
 export { CollectorError, ERROR_CODES, reject, isCollectorError, type ErrorCode, type ErrorBody } from "./errors";
 export * from "./events";
 export * from "./context";

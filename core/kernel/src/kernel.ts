@@ -1,9 +1,9 @@
 import type { Router } from "express";
 import { CollectorError, isCollectorError } from "./errors";
 import { createHooks, type KernelHooks } from "./hooks";
-import { assertKernelSupported, assertRequirementsMet, type CollectorPlugin } from "./plugin";
+import { assertKernelSupported, assertRequirementsMet, type CollectorPlugin, type KernelApi } from "./plugin";
 import type { StorageAdapter } from "./storage/adapter";
-import type { IngestContext, QueryContext, QueryResult, RequestContext } from "./context";
+import type { IngestContext, IngestReply, QueryContext, QueryResult, RequestContext } from "./context";
 import { createLogger, type Logger, type LogLevel } from "./logger";
 import { Metrics } from "./metrics";
 import { ProjectRegistry } from "./projects";
@@ -13,7 +13,7 @@ import { sanitizePayload } from "./ingest/privacy";
 import type { IngestPayload } from "./events";
 import { toWriteBatch } from "./ingest/to-records";
 import { createJsonBodyReader } from "./http/body";
-import { renderRouter } from "./http/router";
+import { renderRouter, type RoutedKernel } from "./http/router";
 import { Queries } from "./query/queries";
 import { InFlight } from "./lifecycle/in-flight";
 import { StorageGuard } from "./lifecycle/storage-guard";
@@ -35,31 +35,6 @@ export interface KernelOptions {
   drainTimeoutMs?: number;
 }
 
-/** The reply to an accepted POST /ingest. */
-export interface IngestReply {
-  ok: true;
-  requestId: string;
-  projectId: string;
-  /** Events in the batch after validation, privacy filtering and onBeforeInsert. */
-  accepted: number;
-  /** Events stored by this request. */
-  stored: number;
-  /** Events recognised as already stored (a retry), not stored again. */
-  duplicates: number;
-  /** Input events refused because `masked` held something other than `*`. */
-  dropped: number;
-  /** Events refused one by one; the rest of the batch was stored. A retry would be refused the same way. */
-  rejected: number;
-  /** The first REPLY_REJECTIONS of them: index, event id, code and reason. Present when `rejected > 0`. */
-  rejections?: EventRejection[];
-  /** Stored events with a field cut or invalid text replaced; each records what in its `meta.normalized`. */
-  normalized: number;
-  /** Envelope fields cut or dropped (e.g. a `user` that breaks the schema). Present when there are any. */
-  warnings?: PayloadIssue[];
-  /** Events durably queued by a buffer plugin (bufferBatch), to be stored later; `stored` and `duplicates` are then 0. */
-  buffered?: number;
-}
-
 export const DEFAULT_MAX_BODY_BYTES = 1_000_000;
 export const DEFAULT_STORAGE_TIMEOUT_MS = 10_000;
 export const DEFAULT_READY_TIMEOUT_MS = 2_000;
@@ -71,9 +46,10 @@ export const REPLY_REJECTIONS = 10;
 
 /**
  * The collector kernel: owns the hooks, the one storage adapter and the ingest and query pipelines,
- * and renders them as an Express router. It imports no concrete plugin.
+ * and renders them as an Express router. It imports no concrete plugin; plugins and the router see it
+ * through the interfaces they declare (KernelApi, RoutedKernel), so neither imports this file.
  */
-export class Kernel {
+export class Kernel implements KernelApi, RoutedKernel {
   readonly hooks: KernelHooks = createHooks();
   readonly logger: Logger;
   readonly metrics = new Metrics();
@@ -109,7 +85,7 @@ export class Kernel {
     });
     this.readiness = new ReadinessProbe(() => this.storage, this.storageGuard, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
     this.projects = new ProjectRegistry(() => this.storage, this.storageGuard);
-    this.queries = new Queries(() => this.storage, this.metrics);
+    this.queries = new Queries(() => this.storage, this.metrics, this.projects);
   }
 
   /** Applies a plugin. Names are unique: the same plugin cannot be applied twice. */

@@ -1,7 +1,34 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { satisfies, validRange } from "semver";
-import type { Kernel } from "./kernel";
+import type { KernelHooks } from "./hooks";
+import type { Logger } from "./logger";
+import type { ProjectRegistry } from "./projects";
+import type { StorageAdapter } from "./storage/adapter";
+import type { StorageGuard } from "./lifecycle/storage-guard";
+import type { InFlight } from "./lifecycle/in-flight";
+
+/**
+ * The kernel as a plugin sees it: what `apply` receives. The Kernel class implements it; plugins are
+ * written against this contract, not the class, so the contract sits below the kernel that runs it.
+ */
+export interface KernelApi {
+  /** Every hook, by name (hooks.ts). */
+  readonly hooks: KernelHooks;
+  readonly logger: Logger;
+  /** Projects and their secrets, cached over the storage. */
+  readonly projects: ProjectRegistry;
+  /** The registered storage adapter; throws while none is registered, so read it in taps, not in `apply`. */
+  readonly storage: StorageAdapter;
+  /** Runs a storage call under the kernel's timeout and fault rules (503 storage_unavailable). */
+  readonly storageGuard: StorageGuard;
+  /** Requests and storage calls in flight; close() drains them. */
+  readonly inFlight: InFlight;
+  /** Names of the plugins applied so far, in order. */
+  readonly plugins: readonly string[];
+  /** Registers the one storage adapter; a second is an error. */
+  registerStorage(adapter: StorageAdapter): void;
+}
 
 /**
  * The plugin contract: a name and an `apply(kernel)` that taps the hooks it needs (see hooks.ts)
@@ -14,7 +41,7 @@ export interface CollectorPlugin {
   readonly kernel?: string;
   /** Names of plugins that must be applied too, in any order. Checked in `Kernel.start`. */
   readonly requires?: readonly string[];
-  apply(kernel: Kernel): void;
+  apply(kernel: KernelApi): void;
 }
 
 /** The version of this kernel package, as published (what `CollectorPlugin.kernel` is matched against). */

@@ -55,6 +55,7 @@ export class ProjectRegistry {
       createdAt: existing?.createdAt ?? Date.now(),
     };
     await store.upsertProject(project);
+    this.cache.clear();
     const keys = [...(def.key !== undefined ? [def.key] : []), ...(def.keys ?? [])];
     for (const key of keys) await this.addSecret(project.id, "ingest", key);
     for (const token of def.readTokens ?? []) await this.addSecret(project.id, "read", token);
@@ -104,8 +105,29 @@ export class ProjectRegistry {
     return project;
   }
 
-  get(id: string): Promise<ProjectRecord | null> {
-    return this.guard.run("lookup", () => this.storage().getProject(id));
+  /**
+   * A project by id. Found projects are cached like keys (projects are never deleted; a change made
+   * through another process shows within CACHE_TTL_MS), so reads and JWT ingest do not pay a database
+   * round trip per request; an unknown id is always looked up, so a project registered elsewhere
+   * is seen at once.
+   */
+  async get(id: string): Promise<ProjectRecord | null> {
+    const cacheKey = `project:${id}`;
+    const now = Date.now();
+    const hit = this.cache.get(cacheKey);
+    if (hit && now - hit.at < CACHE_TTL_MS) return hit.project;
+    let project: ProjectRecord | null;
+    try {
+      project = await this.guard.run("lookup", () => this.storage().getProject(id));
+    } catch (err) {
+      if (hit) return hit.project; // stale if error, as resolve()
+      throw err;
+    }
+    if (project) {
+      if (this.cache.size >= CACHE_MAX) this.cache.clear();
+      this.cache.set(cacheKey, { at: now, project });
+    }
+    return project;
   }
 
   list(): Promise<ProjectRecord[]> {

@@ -1,4 +1,4 @@
-import { reject, type CollectorPlugin, type Kernel } from "@m-software-engineering/heat-collector-kernel";
+import { reject, type CollectorPlugin, type KernelApi } from "@m-software-engineering/heat-collector-kernel";
 import { ProjectOrigins } from "./allowlist";
 import { mountCorsRoutes } from "./cors-routes";
 import { mountReadCors } from "./read-cors";
@@ -34,7 +34,7 @@ export function cors(options: CorsOptions = {}): CollectorPlugin {
   const maxAge = String(options.maxAgeSec ?? 600);
   return {
     name: "cors",
-    apply(kernel: Kernel) {
+    apply(kernel: KernelApi) {
       const origins = new ProjectOrigins(kernel.projects, options.cacheTtlMs ?? 5_000);
 
       kernel.hooks.routes.tap("cors", (router) => {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient } from "@nats-io/jetstream";
-import { storageUnavailable, type CollectorPlugin, type Kernel, type WriteBatch } from "@m-software-engineering/heat-collector-kernel";
+import { storageUnavailable, type CollectorPlugin, type KernelApi, type WriteBatch } from "@m-software-engineering/heat-collector-kernel";
 import { resolveOptions, type JetStreamBufferOptions, type ResolvedOptions } from "./options";
 import { StreamWriter } from "./writer";
 
@@ -60,7 +60,7 @@ export function jetstreamBuffer(options: JetStreamBufferOptions): CollectorPlugi
   let js: JetStreamClient | undefined;
   let writer: StreamWriter | undefined;
 
-  const publish = async (kernel: Kernel, batch: WriteBatch) => {
+  const publish = async (kernel: KernelApi, batch: WriteBatch) => {
     if (!js) throw new Error("jetstream buffer used before startup");
     try {
       await js.publish(o.subject, JSON.stringify(batch), { msgID: batchId(batch), timeout: o.publishTimeoutMs });

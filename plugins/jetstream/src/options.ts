@@ -7,7 +7,9 @@ export interface JetStreamBufferOptions {
   subject?: string;
   /** Durable consumer shared by every instance's writer. Default "heat-writer". */
   durable?: string;
-  /** Stream replicas: 3 in a 3-node cluster survives losing a node. Default 1. */
+  /** Copies of the stream (and its consumer) on the cluster's servers, set when the stream is created (an existing
+   * stream keeps its own). 3 in a cluster of 3 or more: a batch is acknowledged once two hold it, and losing a node
+   * loses nothing. Above 1 needs a cluster. Default 1. */
   replicas?: number;
   /** Longest wait for the stream to confirm a batch before answering 503 storage_unavailable. Default 2 000 ms. */
   publishTimeoutMs?: number;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Consumer, JsMsg } from "@nats-io/jetstream";
-import type { Kernel, WriteBatch } from "@m-software-engineering/heat-collector-kernel";
+import type { KernelApi, WriteBatch } from "@m-software-engineering/heat-collector-kernel";
 import type { ResolvedOptions } from "./options";
 import { writeGroups } from "./merge-batches";
 
@@ -15,7 +15,7 @@ export class StreamWriter {
   private loop: Promise<void> | undefined;
 
   constructor(
-    private readonly kernel: Kernel,
+    private readonly kernel: KernelApi,
     private readonly consumer: Consumer,
     private readonly options: ResolvedOptions,
   ) {}

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Request, Response } from "express";
-import { reject, type CollectorPlugin, type Kernel } from "@m-software-engineering/heat-collector-kernel";
+import { reject, type CollectorPlugin, type KernelApi } from "@m-software-engineering/heat-collector-kernel";
 import { createInstruments, type Instruments } from "./instruments";
 
 export interface PrometheusOptions {
@@ -39,7 +39,7 @@ function observeIngest(m: Instruments) {
   };
 }
 
-function tapKernel(kernel: Kernel, m: Instruments): void {
+function tapKernel(kernel: KernelApi, m: Instruments): void {
   kernel.hooks.afterInsert.tap("prometheus", (outcome) => {
     m.events.inc({ outcome: "stored" }, outcome.result.inserted);
     m.events.inc({ outcome: "duplicate" }, outcome.result.duplicates);

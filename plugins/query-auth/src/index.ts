@@ -4,7 +4,7 @@ import {
   reject,
   type CollectorError,
   type CollectorPlugin,
-  type Kernel,
+  type KernelApi,
   type QueryContext,
   type QueryPrincipal,
 } from "@m-software-engineering/heat-collector-kernel";
@@ -33,7 +33,7 @@ export function queryAuth(options: QueryAuthOptions = {}): CollectorPlugin {
   const admins = new Set((options.adminTokens ?? []).map(hashSecret));
   return {
     name: "query-auth",
-    apply(kernel: Kernel) {
+    apply(kernel: KernelApi) {
       const verify = options.jwt ? createJwtVerifier(options.jwt) : undefined;
       const claim = options.jwt?.projectsClaim ?? "heat_projects";
       kernel.hooks.authorizeQuery.tapPromise("query-auth", async (ctx: QueryContext): Promise<QueryPrincipal | CollectorError> => {

@@ -16,8 +16,21 @@ export class Binds {
   }
 }
 
+const sha256 = (page: string): string => createHash("sha256").update(page, "utf8").digest("hex");
+// A site has few pages and every event names one: the hashes of recent pages are kept, so a
+// group of a thousand events hashes its few pages once each.
+const HASHES_KEPT = 1024; // at most ~4 MB of keys, pages being cut at 2,048 characters
+const recentHashes = new Map<string, string>();
+
 /** Index key for a page: pages are too long to index, so rows carry their SHA-256 as well. */
-export const pageHash = (page: string): string => createHash("sha256").update(page, "utf8").digest("hex");
+export function pageHash(page: string): string {
+  let hash = recentHashes.get(page);
+  if (hash === undefined) {
+    if (recentHashes.size >= HASHES_KEPT) recentHashes.clear();
+    recentHashes.set(page, (hash = sha256(page)));
+  }
+  return hash;
+}
 
 /** Page equality that can use the page_hash indexes and stays exact. */
 export function pageClause(b: Binds, page: string, alias = ""): string {

@@ -4,12 +4,13 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
+import { REPO_ROOT } from "../helpers/repo";
 import { startExample, type RunningExample } from "./support/example-process";
 import { expectClickTotal, ingestClicks, preflight } from "./support/hits";
 
 const run = promisify(execFile);
 const EXAMPLE = dirname(require.resolve("heat-collector-example-nestjs/package.json"));
-const WORKSPACE_SCOPE = join(dirname(require.resolve("@m-software-engineering/heat-collector/package.json")), "..", "..", "node_modules", "@m-software-engineering");
+const WORKSPACE_SCOPE = join(REPO_ROOT, "node_modules", "@m-software-engineering");
 const KEY = "hk_nest_test_key_0123456789abcdef";
 const TOKEN = "hr_nest_test_read_0123456789abcdef";
 const ORIGIN = "https://shop.example";

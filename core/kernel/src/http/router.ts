@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import { CollectorError } from "../errors";
-import type { Kernel } from "../kernel";
-import type { QueryContext, QueryEndpoint, QueryResult, RequestContext } from "../context";
+import type { IngestReply, QueryContext, QueryEndpoint, QueryResult, RequestContext } from "../context";
+import type { KernelHooks } from "../hooks";
 import type { Logger } from "../logger";
+import type { Queries } from "../query/queries";
+import type { StorageAdapter } from "../storage/adapter";
 
 const INBOUND_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -43,6 +45,17 @@ export function errorResponder(logger: Logger) {
   };
 }
 
+/** What the router drives: the pipelines, the readiness check, the queries and the `routes` hook. Kernel implements it. */
+export interface RoutedKernel {
+  readonly hooks: Pick<KernelHooks, "routes">;
+  readonly logger: Logger;
+  readonly storage: Pick<StorageAdapter, "name">;
+  readonly queries: Queries;
+  ready(): Promise<void>;
+  ingest(ctx: RequestContext): Promise<IngestReply>;
+  query(ctx: QueryContext, run: (ctx: QueryContext) => Promise<QueryResult>): Promise<QueryResult>;
+}
+
 type AsyncHandler = (req: Request, res: Response) => Promise<void>;
 const handle = (fn: AsyncHandler) => (req: Request, res: Response, next: NextFunction) => {
   fn(req, res).catch(next);
@@ -53,7 +66,7 @@ const handle = (fn: AsyncHandler) => (req: Request, res: Response, next: NextFun
  * and the query APIs, and the error responder. Paths are absolute so the router can be mounted
  * with `app.use(router)` anywhere in an app, and under a wildcard mount (see routeWholePath).
  */
-export function renderRouter(kernel: Kernel): Router {
+export function renderRouter(kernel: RoutedKernel): Router {
   const outer = express.Router();
   const router = express.Router();
   outer.use(routeWholePath(router));

@@ -1,6 +1,7 @@
 import { CollectorError } from "../errors";
 import { eventView, type QueryContext, type QueryResult, type PageInfo, type SessionView } from "../context";
 import type { Metrics } from "../metrics";
+import type { ProjectRegistry } from "../projects";
 import type { StorageAdapter } from "../storage/adapter";
 import type { SessionRecord } from "../storage/records";
 import { buildHeatmap } from "./heatmap";
@@ -26,12 +27,13 @@ export class Queries {
   constructor(
     private readonly storage: () => StorageAdapter,
     private readonly counters: Metrics,
+    private readonly registry: ProjectRegistry,
   ) {}
 
   /** 404 for projects that do not exist or that the principal may not read (no existence leak). */
   private async project(ctx: QueryContext): Promise<string> {
     const id = ctx.projectId;
-    if (id === undefined || !allowed(ctx, id) || !(await this.storage().getProject(id))) {
+    if (id === undefined || !allowed(ctx, id) || !(await this.registry.get(id))) {
       throw new CollectorError("not_found", "No such project.");
     }
     return id;

@@ -1,12 +1,10 @@
 import { execFile } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
+import { REPO_ROOT } from "../../helpers/repo";
 
 const run = promisify(execFile);
-
-/** The monorepo root (where the workspaces are declared). */
-export const REPO_ROOT = join(dirname(require.resolve("@m-software-engineering/heat-collector/package.json")), "..", "..");
 
 interface Manifest {
   name: string;
