@@ -65,6 +65,16 @@ describe("heatmap: rollup by month, day and hour plus raw edges equals brute for
     expect(rows).to.equal(Math.ceil(renderHeight / cellSize));
   });
 
+  it("aggregation=total_count is the default; unique_sessions is refused, not answered with totals", async () => {
+    const q = `/api/projects/${PROJECT.id}/heatmap?type=click&path=/landing`;
+    const plain = await request(c.app).get(q).expect(200);
+    const total = await request(c.app).get(`${q}&aggregation=total_count`).expect(200);
+    expect(total.body).to.deep.equal(plain.body);
+    const unique = await request(c.app).get(`${q}&aggregation=unique_sessions`).expect(400);
+    expect(unique.body.code).to.equal("invalid_query");
+    expect(unique.body.details.map((d: { param: string }) => d.param)).to.deep.equal(["aggregation"]);
+  });
+
   it("an unknown viewportBucket gives an empty map with that viewport", async () => {
     const res = await request(c.app).get(`/api/projects/${PROJECT.id}/heatmap?type=click&viewportBucket=400x800`).expect(200);
     expect(res.body.points).to.deep.equal([]);

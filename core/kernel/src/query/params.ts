@@ -43,6 +43,7 @@ interface RawHeatmapQuery {
   viewportWidthMin?: number;
   viewportWidthMax?: number;
   coordinates: "absolute" | "relative";
+  aggregation: "total_count";
 }
 interface RawEventsQuery { type?: TypeFilter; path?: string; pathPattern?: string; sessionId?: string; userId?: string; from?: string; to?: string; limit: number; offset: number }
 interface RawSessionsQuery { userId?: string; path?: string; pathPattern?: string; from?: string; to?: string; limit: number; offset: number }
@@ -59,6 +60,9 @@ const heatmapSchema = compile<RawHeatmapQuery>({
   viewportWidthMin: WIDTH,
   viewportWidthMax: WIDTH,
   coordinates: { type: "string", enum: ["absolute", "relative"], default: "absolute" },
+  // Counting distinct sessions per cell (unique_sessions) is not built: asking for it is refused
+  // rather than answered with totals that would read as visitors.
+  aggregation: { type: "string", enum: ["total_count"], default: "total_count" },
 });
 interface RawTimeseriesQuery {
   path?: string;
