@@ -1,5 +1,5 @@
-import { HOUR_MS } from "../heat/grid";
 import type { StorageAdapter } from "../storage/adapter";
+import { hourRangeFilter } from "./hour-range";
 import type { ElementsQuery } from "./params";
 
 export interface ElementsBody {
@@ -13,15 +13,7 @@ export interface ElementsBody {
  * whole UTC hours like the trend lines.
  */
 export async function buildElements(storage: StorageAdapter, projectId: string, q: ElementsQuery, pages: readonly string[] | undefined): Promise<ElementsBody> {
-  const { rows, totalClicks } = await storage.topElements({
-    projectId,
-    ...(pages && { pages }),
-    ...(q.widthMin !== undefined && { widthMin: q.widthMin }),
-    ...(q.widthMax !== undefined && { widthMax: q.widthMax }),
-    ...(q.fromTs !== undefined && { fromHour: Math.floor(q.fromTs / HOUR_MS) }),
-    ...(q.toTs !== undefined && { toHour: Math.floor(q.toTs / HOUR_MS) }),
-    limit: q.limit,
-  });
+  const { rows, totalClicks } = await storage.topElements({ ...hourRangeFilter(projectId, q, pages), limit: q.limit });
   // Rounded to 6 places, so every store answers the same number.
   const share = (n: number) => (totalClicks === 0 ? 0 : Math.round((n / totalClicks) * 1e6) / 1e6);
   return { elements: rows.map((r) => ({ ...r, share: share(r.clicks) })), meta: { totalClicks, limit: q.limit } };

@@ -1,6 +1,6 @@
 import { CollectorError } from "../errors";
-import { HOUR_MS } from "../heat/grid";
 import type { StorageAdapter } from "../storage/adapter";
+import { hourRangeFilter } from "./hour-range";
 import type { ScrollmapQuery } from "./params";
 
 export interface ScrollmapBody {
@@ -22,14 +22,7 @@ export async function buildScrollmap(storage: StorageAdapter, projectId: string,
   if (q.page === undefined && q.pathPattern === undefined) {
     throw new CollectorError("invalid_query", "A scroll map needs 'path' or 'pathPattern'.", { details: [{ param: "path", message: "path or pathPattern is required" }] });
   }
-  const rows = await storage.scrollDepths({
-    projectId,
-    ...(pages && { pages }),
-    ...(q.widthMin !== undefined && { widthMin: q.widthMin }),
-    ...(q.widthMax !== undefined && { widthMax: q.widthMax }),
-    ...(q.fromTs !== undefined && { fromHour: Math.floor(q.fromTs / HOUR_MS) }),
-    ...(q.toTs !== undefined && { toHour: Math.floor(q.toTs / HOUR_MS) }),
-  });
+  const rows = await storage.scrollDepths(hourRangeFilter(projectId, q, pages));
   const total = rows.reduce((n, r) => n + r.sessions, 0);
   const steps: ScrollmapBody["steps"] = [];
   for (let depth = 0; depth <= 100; depth += q.step) {

@@ -1,6 +1,7 @@
 import { CollectorError } from "../errors";
 import { DAY_MS, HOUR_MS } from "../heat/grid";
 import type { StorageAdapter } from "../storage/adapter";
+import { hourRangeFilter } from "./hour-range";
 import type { TimeseriesQuery } from "./params";
 
 /** Most points one trend line answers (a year of days, three months of hours). */
@@ -18,18 +19,9 @@ export interface TimeseriesBody {
  * sessions, which a sum would count once per period they were seen in.
  */
 export async function buildTimeseries(storage: StorageAdapter, projectId: string, q: TimeseriesQuery, pages: readonly string[] | undefined): Promise<TimeseriesBody> {
-  const fromHour = q.fromTs === undefined ? undefined : Math.floor(q.fromTs / HOUR_MS);
-  const toHour = q.toTs === undefined ? undefined : Math.floor(q.toTs / HOUR_MS);
-  const rows = await storage.timeseries({
-    projectId,
-    ...(pages && { pages }),
-    ...(q.widthMin !== undefined && { widthMin: q.widthMin }),
-    ...(q.widthMax !== undefined && { widthMax: q.widthMax }),
-    ...(fromHour !== undefined && { fromHour }),
-    ...(toHour !== undefined && { toHour }),
-    interval: q.interval,
-    metric: q.metric,
-  });
+  const filter = hourRangeFilter(projectId, q, pages);
+  const { fromHour, toHour } = filter;
+  const rows = await storage.timeseries({ ...filter, interval: q.interval, metric: q.metric });
   const per = q.interval === "hour" ? HOUR_MS : DAY_MS;
   const toPeriod = (hour: number) => (q.interval === "hour" ? hour : Math.floor((hour * HOUR_MS) / DAY_MS));
   const values = new Map(rows.map((r) => [r.period, r.value]));

@@ -77,8 +77,8 @@ export interface RageClickCellRow {
 /** What a trend line counts per UTC hour or day. */
 export type SeriesMetric = "events" | "sessions" | "clicks" | "rageclicks";
 
-/** A trend line's rows: by whole UTC hours (events, sessions and clicks are kept per hour). */
-export interface SeriesFilter {
+/** What the queries kept per whole UTC hour filter on (trend lines, elements, scroll map). */
+export interface HourRangeFilter {
   projectId: string;
   /** Only these pages; absent: every page; empty: none. */
   pages?: readonly string[];
@@ -88,6 +88,10 @@ export interface SeriesFilter {
   /** Inclusive range of epoch hours. */
   fromHour?: number;
   toHour?: number;
+}
+
+/** A trend line's rows: by whole UTC hours (events, sessions and clicks are kept per hour). */
+export interface SeriesFilter extends HourRangeFilter {
   interval: "hour" | "day";
   metric: SeriesMetric;
 }
@@ -99,13 +103,7 @@ export interface SeriesRow {
 }
 
 /** The element ranking's filter: as a trend line's, by whole UTC hours. */
-export interface ElementFilter {
-  projectId: string;
-  pages?: readonly string[];
-  widthMin?: number;
-  widthMax?: number;
-  fromHour?: number;
-  toHour?: number;
+export interface ElementFilter extends HourRangeFilter {
   /** Most selectors answered. */
   limit: number;
 }
@@ -120,14 +118,7 @@ export interface ElementRow {
 }
 
 /** The scroll map's filter: as a trend line's, by whole UTC hours. */
-export interface ScrollFilter {
-  projectId: string;
-  pages?: readonly string[];
-  widthMin?: number;
-  widthMax?: number;
-  fromHour?: number;
-  toHour?: number;
-}
+export type ScrollFilter = HourRangeFilter;
 
 /** Sessions grouped by their deepest scroll (whole percent), tallest viewport (px) and whether they scrolled at all. */
 export interface ScrollDepthRow {
