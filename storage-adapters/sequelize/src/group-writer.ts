@@ -4,7 +4,7 @@ import type { Dialect } from "./connect";
 import { SequelizeStorageError } from "./errors";
 import { eventKey, settleGroup, uniqueEvents, type SessionDelta } from "./group-plan";
 import { inTransaction, isConnectionError, isRetryable, type RawConnection } from "./raw-connection";
-import { json } from "./rows";
+import { json, str } from "./rows";
 import { pageHash } from "./sql";
 
 /** How the server tells which event rows a statement inserted. */
@@ -66,7 +66,6 @@ const SESSION_MERGE: Record<Dialect, string> = {
     device = COALESCE(device, VALUES(device))`,
 };
 
-const str = (v: unknown): string => (Buffer.isBuffer(v) ? v.toString("utf8") : String(v));
 const rowKey = (r: Record<string, unknown>): string => eventKey({ projectId: str(r.project_id), sessionId: str(r.session_id), eventId: str(r.event_id) });
 
 /** Inserts the group's unique events; returns the keys this statement inserted. */

@@ -7,7 +7,7 @@ import { foldRageClicks, mergeClickSpans } from "./rage-fold";
 import { foldActivity, foldElements } from "./session-hours";
 import type { JournalActivity, JournalElement, JournalScroll } from "./heat-journal";
 import { inTransaction, type RawConnection } from "./raw-connection";
-import { num, type Row } from "./rows";
+import { num, str, type Row } from "./rows";
 import { pageHash } from "./sql";
 
 /** Journal rows one fold transaction takes (each holds up to a group's events). */
@@ -55,7 +55,6 @@ interface Dim {
   type: string;
 }
 const dimKeyOf = (projectId: string, hash: string, bucket: string, type: string): string => `${projectId}\u0000${hash}\u0000${bucket}\u0000${type}`;
-const str = (v: unknown): string => (Buffer.isBuffer(v) ? v.toString("utf8") : String(v));
 
 /** Column-wise arrays for unnest binds. */
 const cols = <T>(rows: readonly T[], ...pick: Array<(r: T) => unknown>): unknown[][] => pick.map((f) => rows.map(f));

@@ -1,11 +1,10 @@
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
-import { clickRow, rederiveRageClicks, type ClickRow, type RageClickRecord, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
+import { rederiveRageClicks, type ClickRow, type RageClickRecord, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 import type { Dialect } from "./connect";
-import { num, type Row } from "./rows";
+import { num, str, toClickRow, type Row } from "./rows";
 import { pageHash } from "./sql";
 
 const PAGE = 5000;
-const str = (v: unknown): string => (Buffer.isBuffer(v) ? v.toString("utf8") : String(v));
 
 /**
  * Migration 5's data step: the rage clicks of every click already stored, one session at a time,
@@ -32,15 +31,7 @@ export async function backfillRageClicks(sequelize: Sequelize, dialect: Dialect,
       { bind: after ?? [], type: QueryTypes.SELECT, transaction },
     );
     for (const r of rows) {
-      const c = clickRow({
-        projectId: str(r.project_id),
-        sessionId: str(r.session_id),
-        eventId: str(r.event_id),
-        ts: num(r.ts),
-        page: str(r.page),
-        bucket: str(r.bucket),
-        data: JSON.parse(str(r.data)) as Record<string, unknown>,
-      });
+      const c = toClickRow(r);
       if (!c) continue;
       const last = session[session.length - 1];
       if (last && (last.projectId !== c.projectId || last.sessionId !== c.sessionId)) flush();

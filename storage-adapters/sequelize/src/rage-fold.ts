@@ -1,13 +1,12 @@
 import type { DerivedFilter, RageClickCellRow, RageClickSummaryRow } from "@m-software-engineering/heat-collector-kernel";
-import { clickRow, rageClickWindow, rederiveRageClicks, type ClickRow, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
+import { rageClickWindow, rederiveRageClicks, type ClickRow, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 import type { Dialect } from "./connect";
 import type { JournalClicks } from "./heat-journal";
 import type { Select } from "./heat-reads";
 import type { RawConnection } from "./raw-connection";
-import { num, type Row } from "./rows";
+import { num, str, toClickRow, type Row } from "./rows";
 import { Binds, pageHash, pagesClause } from "./sql";
 
-const str = (v: unknown): string => (Buffer.isBuffer(v) ? v.toString("utf8") : String(v));
 
 /** Sessions with new clicks, merged per (project, session) across journal rows, in key order. */
 export function mergeClickSpans(rows: ReadonlyArray<{ projectId: string; clicks: readonly JournalClicks[] }>): Array<{ projectId: string; sessionId: string; from: number; to: number }> {
@@ -57,15 +56,7 @@ export async function foldRageClicks(
     const rows = await c.query(sql(`SELECT project_id, session_id, event_id, ts, page, bucket, data FROM events WHERE type = 'click' AND (${read.where})`), read.values);
     const clicks = new Map<string, ClickRow[]>();
     for (const r of rows) {
-      const click = clickRow({
-        projectId: str(r.project_id),
-        sessionId: str(r.session_id),
-        eventId: str(r.event_id),
-        ts: num(r.ts),
-        page: str(r.page),
-        bucket: str(r.bucket),
-        data: JSON.parse(str(r.data)) as Record<string, unknown>,
-      });
+      const click = toClickRow(r);
       if (!click) continue;
       const key = `${click.projectId}\u0000${click.sessionId}`;
       const list = clicks.get(key);

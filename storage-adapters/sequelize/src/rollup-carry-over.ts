@@ -1,10 +1,9 @@
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
 import { cellIndex, encodeTile, TILE_CELLS, tileKey, tileX, tileY } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-codec";
 import type { Dialect } from "./connect";
-import { num, type Row } from "./rows";
+import { num, str, type Row } from "./rows";
 import { Binds, chunks } from "./sql";
 
-const str = (v: unknown): string => (Buffer.isBuffer(v) ? v.toString("utf8") : String(v));
 
 /**
  * Migration 4's data step: the counts of heat_rollup plus heat_rollup_pending (cell rows per span),

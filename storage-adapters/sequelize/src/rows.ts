@@ -1,11 +1,14 @@
 import type { EventType, JsonObject, ProjectRecord, SecretKind, SecretRecord, SessionRecord, StoredEvent } from "@m-software-engineering/heat-collector-kernel";
 
+import { clickRow, type ClickRow } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
+
 export type Row = Record<string, unknown>;
 
 /** BIGINT comes back as a string from pg (and DECIMAL sums from mysql2): numbers again. */
 export const num = (v: unknown): number => (typeof v === "number" ? v : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
-const str = (v: unknown): string => (Buffer.isBuffer(v) ? v.toString("utf8") : String(v));
+/** Text columns: MySQL answers binary-collated text as Buffers. */
+export const str = (v: unknown): string => (Buffer.isBuffer(v) ? v.toString("utf8") : String(v));
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : str(v));
 const parse = <T>(v: unknown): T | null => (v === null || v === undefined ? null : (JSON.parse(str(v)) as T));
 export const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
@@ -52,4 +55,17 @@ export function toSecret(r: Row): SecretRecord {
     createdAt: num(r.created_at),
     revokedAt: numOrNull(r.revoked_at),
   };
+}
+
+/** A stored click event's row (project_id, session_id, event_id, ts, page, bucket, data) as the rage-click rule reads it; null if it has no position. */
+export function toClickRow(r: Row): ClickRow | null {
+  return clickRow({
+    projectId: str(r.project_id),
+    sessionId: str(r.session_id),
+    eventId: str(r.event_id),
+    ts: num(r.ts),
+    page: str(r.page),
+    bucket: str(r.bucket),
+    data: JSON.parse(str(r.data)) as Record<string, unknown>,
+  });
 }

@@ -62,7 +62,7 @@ export class NewElementClicks {
 /** A bucket's width ("1300x700" → 1300), as SQL. */
 const WIDTH = "CAST(substr(bucket, 1, instr(bucket, 'x') - 1) AS INTEGER)";
 
-/** WHERE of an hour-keyed read: project, pages, bucket widths, hours. */
+/** WHERE of an hour-keyed read: project, pages, bucket widths (each caller adds its hours: they differ by table). */
 function hourWhere(f: { projectId: string; pages?: readonly string[]; widthMin?: number; widthMax?: number; fromHour?: number; toHour?: number }) {
   const clauses = ["project_id = ?"];
   const params: Param[] = [f.projectId];
@@ -149,20 +149,7 @@ export function timeseries(prepare: Prepare, f: SeriesFilter): SeriesRow[] {
   const rage = f.metric === "rageclicks";
   // Rage clicks keep their time: by hour as the other metrics (ts / 3600000).
   const hour = rage ? `ts / ${HOUR_MS}` : "hour";
-  const clauses = ["project_id = ?"];
-  const params: Param[] = [f.projectId];
-  if (f.pages !== undefined) {
-    clauses.push("page IN (SELECT value FROM json_each(?))");
-    params.push(JSON.stringify(f.pages));
-  }
-  if (f.widthMin !== undefined) {
-    clauses.push(`${WIDTH} >= ?`);
-    params.push(f.widthMin);
-  }
-  if (f.widthMax !== undefined) {
-    clauses.push(`${WIDTH} <= ?`);
-    params.push(f.widthMax);
-  }
+  const { clauses, params } = hourWhere(f);
   if (f.fromHour !== undefined) {
     clauses.push(rage ? "ts >= ?" : "hour >= ?");
     params.push(rage ? f.fromHour * HOUR_MS : f.fromHour);
