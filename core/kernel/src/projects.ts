@@ -81,28 +81,13 @@ export class ProjectRegistry {
   }
 
   /** The project a live secret belongs to, or null for unknown and revoked secrets. */
-  async resolve(secret: string, kind: SecretKind): Promise<ProjectRecord | null> {
+  resolve(secret: string, kind: SecretKind): Promise<ProjectRecord | null> {
     const hash = hashSecret(secret);
-    const cacheKey = `${kind}:${hash}`;
-    const now = Date.now();
-    const hit = this.cache.get(cacheKey);
-    if (hit && now - hit.at < CACHE_TTL_MS) return hit.project;
-    let project: ProjectRecord | null;
-    try {
-      project = await this.guard.run("lookup", async () => {
-        const store = this.storage();
-        const found = await store.findSecret(hash, kind);
-        return found && found.revokedAt === null ? store.getProject(found.projectId) : null;
-      });
-    } catch (err) {
-      // Stale if error: while the database is away, a key seen before keeps its last answer (a revocation made
-      // meanwhile waits for the database), so an outage costs only keys never seen by this process.
-      if (hit) return hit.project;
-      throw err;
-    }
-    if (this.cache.size >= CACHE_MAX) this.cache.clear();
-    this.cache.set(cacheKey, { at: now, project });
-    return project;
+    return this.cachedLookup(`${kind}:${hash}`, true, async () => {
+      const store = this.storage();
+      const found = await store.findSecret(hash, kind);
+      return found && found.revokedAt === null ? store.getProject(found.projectId) : null;
+    });
   }
 
   /**
@@ -111,19 +96,28 @@ export class ProjectRegistry {
    * round trip per request; an unknown id is always looked up, so a project registered elsewhere
    * is seen at once.
    */
-  async get(id: string): Promise<ProjectRecord | null> {
-    const cacheKey = `project:${id}`;
+  get(id: string): Promise<ProjectRecord | null> {
+    return this.cachedLookup(`project:${id}`, false, () => this.storage().getProject(id));
+  }
+
+  /**
+   * A guarded lookup behind the cache (answers younger than CACHE_TTL_MS; null answers only when
+   * `cacheNull`). Stale if error: while the database is away, a key or project seen before keeps its
+   * last answer (a revocation made meanwhile waits for the database), so an outage costs only what
+   * this process has never seen.
+   */
+  private async cachedLookup(cacheKey: string, cacheNull: boolean, load: () => Promise<ProjectRecord | null>): Promise<ProjectRecord | null> {
     const now = Date.now();
     const hit = this.cache.get(cacheKey);
     if (hit && now - hit.at < CACHE_TTL_MS) return hit.project;
     let project: ProjectRecord | null;
     try {
-      project = await this.guard.run("lookup", () => this.storage().getProject(id));
+      project = await this.guard.run("lookup", load);
     } catch (err) {
-      if (hit) return hit.project; // stale if error, as resolve()
+      if (hit) return hit.project;
       throw err;
     }
-    if (project) {
+    if (project || cacheNull) {
       if (this.cache.size >= CACHE_MAX) this.cache.clear();
       this.cache.set(cacheKey, { at: now, project });
     }
