@@ -95,6 +95,8 @@ export interface HeatmapBody {
   points: HeatmapPoint[];
   meta: {
     type: string;
+    /** "total_count": a cell's value is its samples; "unique_sessions": the distinct sessions with a sample in it. */
+    aggregation: "total_count" | "unique_sessions";
     /** "absolute": x in document pixels; "relative": x as a share (0..1) of each sample's viewport width. */
     coordinates: "absolute" | "relative";
     resolution: number;

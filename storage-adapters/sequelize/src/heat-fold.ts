@@ -5,7 +5,8 @@ import type { RageClickRule } from "@m-software-engineering/heat-collector-kerne
 import { readJournal, type JournalClicks } from "./heat-journal";
 import { foldRageClicks, mergeClickSpans } from "./rage-fold";
 import { foldActivity, foldElements } from "./session-hours";
-import type { JournalActivity, JournalElement, JournalScroll } from "./heat-journal";
+import { foldClickCells } from "./session-cells";
+import type { JournalActivity, JournalClickCell, JournalElement, JournalScroll } from "./heat-journal";
 import { inTransaction, type RawConnection } from "./raw-connection";
 import { num, str, type Row } from "./rows";
 import { pageHash } from "./sql";
@@ -141,6 +142,7 @@ export async function foldJournal(c: RawConnection, dialect: Dialect, dims: Map<
   const clicks: Array<{ projectId: string; clicks: JournalClicks[] }> = [];
   const activity: Array<{ projectId: string; activity: JournalActivity[]; scrolls: JournalScroll[] }> = [];
   const elements: Array<{ projectId: string; elements: JournalElement[] }> = [];
+  const clickCells: Array<{ projectId: string; clickCells: JournalClickCell[] }> = [];
   for (const row of journal) {
     const projectId = str(row.project_id);
     events += num(row.events);
@@ -148,6 +150,7 @@ export async function foldJournal(c: RawConnection, dialect: Dialect, dims: Map<
     clicks.push({ projectId, clicks: body.clicks });
     activity.push({ projectId, activity: body.activity, scrolls: body.scrolls });
     elements.push({ projectId, elements: body.elements });
+    clickCells.push({ projectId, clickCells: body.clickCells });
     for (const rec of body.records) {
       const hash = pageHash(rec.page);
       const dimKey = dimKeyOf(projectId, hash, rec.bucket, rec.type);
@@ -186,6 +189,7 @@ export async function foldJournal(c: RawConnection, dialect: Dialect, dims: Map<
   await foldRageClicks(c, dialect, mergeClickSpans(clicks), rage);
   await foldActivity(c, dialect, activity);
   await foldElements(c, dialect, elements);
+  await foldClickCells(c, dialect, clickCells);
   const ids = journal.map((r) => num(r.id));
   if (dialect === "pg") {
     await c.run(

@@ -19,6 +19,8 @@ import { cellIndex, putVarint, TILE_CELLS, tileKey, tileX, tileY, varint } from 
  *   selector) those and the clicks: what the fold adds to element_hours.
  *   scrolls (absent before the scroll map): count, then per (session, page, bucket, hour) those and
  *   the deepest scroll, largest scrollY and tallest viewport (scrollOf): maxima the fold merges.
+ *   click cells (absent before unique sessions): count, then per (session, page, bucket, hour, 8 px
+ *   cell) with a new click those and gx, gy: what the fold adds to click_cells, once each.
  */
 export interface JournalRecord {
   page: string;
@@ -64,6 +66,8 @@ export class JournalBuilder {
   private readonly elements = new Map<string, JournalElement>();
   /** Per (session, page, bucket, hour): the scroll map's maxima of the new events. */
   private readonly scrolls = new Map<string, JournalScroll>();
+  /** Per (session, page, bucket, hour, 8 px cell) with a new click: the cell, once. */
+  private readonly clickCells = new Map<string, JournalClickCell>();
 
   add(e: StoredEvent): void {
     const dimKey = `${e.page}\u0000${e.bucket}\u0000${e.type}`;
@@ -105,7 +109,12 @@ export class JournalBuilder {
       if (!span) this.clicks.set(e.sessionId, [e.ts, e.ts]);
       else this.clicks.set(e.sessionId, [Math.min(span[0], e.ts), Math.max(span[1], e.ts)]);
     }
+    const click = e.type === "click";
     forEachSample(e, (gx, gy) => {
+      if (click) {
+        const cellKey = `${activityKey}\u0000${gx}\u0000${gy}`;
+        if (!this.clickCells.has(cellKey)) this.clickCells.set(cellKey, { sessionId: e.sessionId, page: e.page, bucket: e.bucket, hour, gx, gy });
+      }
       into.samples.push(tileKey(gx, gy) * TILE_CELLS + cellIndex(gx, gy));
       into.n++;
       if (gy > into.maxGy) into.maxGy = gy;
@@ -137,6 +146,9 @@ export class JournalBuilder {
     const scrolls = new Writer().uint(this.scrolls.size);
     for (const a of this.scrolls.values()) scrolls.str(a.sessionId).str(a.page).str(a.bucket).uint(a.hour).uint(a.depth).uint(a.scrollY).uint(a.viewportH);
     parts.push(scrolls.done());
+    const clickCells = new Writer().uint(this.clickCells.size);
+    for (const a of this.clickCells.values()) clickCells.str(a.sessionId).str(a.page).str(a.bucket).uint(a.hour).uint(a.gx).uint(a.gy);
+    parts.push(clickCells.done());
     return Buffer.concat(parts);
   }
 }
@@ -229,13 +241,30 @@ export interface JournalScroll {
   viewportH: number;
 }
 
+/** A clicked 8 px cell of one session, page and bucket in one UTC hour. */
+export interface JournalClickCell {
+  sessionId: string;
+  page: string;
+  bucket: string;
+  hour: number;
+  gx: number;
+  gy: number;
+}
+
 /** The records of a journal body, in the order they were encoded. */
 export function decodeJournal(body: Uint8Array): JournalRecord[] {
   return readJournal(body).records;
 }
 
 /** The records of a journal body and its sessions with new clicks. */
-export function readJournal(body: Uint8Array): { records: JournalRecord[]; clicks: JournalClicks[]; activity: JournalActivity[]; elements: JournalElement[]; scrolls: JournalScroll[] } {
+export function readJournal(body: Uint8Array): {
+  records: JournalRecord[];
+  clicks: JournalClicks[];
+  activity: JournalActivity[];
+  elements: JournalElement[];
+  scrolls: JournalScroll[];
+  clickCells: JournalClickCell[];
+} {
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   let at = 0;
   const uint = (): number => {
@@ -287,5 +316,9 @@ export function readJournal(body: Uint8Array): { records: JournalRecord[]; click
   if (at < buf.length) {
     for (let i = uint(); i > 0; i--) scrolls.push({ sessionId: str(), page: str(), bucket: str(), hour: uint(), depth: uint(), scrollY: uint(), viewportH: uint() });
   }
-  return { records, clicks, activity, elements, scrolls };
+  const clickCells: JournalClickCell[] = [];
+  if (at < buf.length) {
+    for (let i = uint(); i > 0; i--) clickCells.push({ sessionId: str(), page: str(), bucket: str(), hour: uint(), gx: uint(), gy: uint() });
+  }
+  return { records, clicks, activity, elements, scrolls, clickCells };
 }

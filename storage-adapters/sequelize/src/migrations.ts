@@ -5,6 +5,7 @@ import { SequelizeStorageError } from "./errors";
 import { carryRollupOver } from "./rollup-carry-over";
 import { backfillRageClicks } from "./rage-backfill";
 import { backfillElements, backfillScrolls, backfillSql, unfoldedActivity } from "./session-hours";
+import { backfillClickCellsSql } from "./session-cells";
 import { DEFAULT_RAGE_CLICK_RULE, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 
 interface MigrationContext {
@@ -333,6 +334,32 @@ export const MIGRATIONS: readonly Migration[] = [
         if (!(name in columns)) await qi.addColumn("session_hours", name, req(INTEGER, { defaultValue: 0 }), { transaction });
       }
       await backfillScrolls(qi.sequelize, ctx.dialect, transaction);
+    },
+  },
+  {
+    version: 9,
+    name: "clicked cells per session hour",
+    // aggregation=unique_sessions: each session's clicked 8 px cells per UTC hour, once each. The
+    // fold adds each journal row's cells with ON CONFLICT DO NOTHING (or its MySQL spelling), so
+    // the clicks already stored are read here whether or not their journal rows are folded yet.
+    async up(ctx) {
+      const { qi, types: c, transaction } = ctx;
+      const table = ctx.dialect === "mysql" ? { engine: "InnoDB", charset: "utf8mb4", transaction } : { transaction };
+      await qi.createTable(
+        "click_cells",
+        {
+          project_id: req(c.id, { primaryKey: true }),
+          page_hash: req(c.hash, { primaryKey: true }),
+          bucket: req(c.short, { primaryKey: true }),
+          hour: req(BIGINT, { primaryKey: true }),
+          gy: req(INTEGER, { primaryKey: true }),
+          gx: req(INTEGER, { primaryKey: true }),
+          session_id: req(c.id, { primaryKey: true }),
+          page: req(c.text),
+        },
+        table,
+      );
+      await qi.sequelize.query(backfillClickCellsSql(ctx.dialect), { transaction });
     },
   },
 ];

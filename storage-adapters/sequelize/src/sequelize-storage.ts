@@ -21,6 +21,10 @@ import {
   type SecretRecord,
   type ScrollDepthRow,
   type ScrollFilter,
+  type SessionCellFilter,
+  type SessionCellRow,
+  type SessionGridFilter,
+  type SessionSummaryRow,
   type SeriesFilter,
   type SeriesRow,
   type SessionFilter,
@@ -38,6 +42,7 @@ import { commitGroup, type InsertedRows } from "./group-writer";
 import { FOLD_ROWS, foldJournal, withFoldLock } from "./heat-fold";
 import { listPages, rollupCells, rollupSummary } from "./heat-reads";
 import { rageClickCells, rageClickSummary } from "./rage-fold";
+import { sessionCells, sessionSummary } from "./session-cells";
 import { scrollDepths, timeseries, topElements } from "./session-hours";
 import { runMigrations } from "./migrations";
 import { withConnection, type RawConnection } from "./raw-connection";
@@ -223,6 +228,17 @@ export class SequelizeStorage implements StorageAdapter {
     return scrollDepths((sql, bind) => this.select(sql, bind), this.dialect, filter);
   }
 
+  /** Clicked cells (and rage clicks) are grown by the fold: fold what is committed first. */
+  async sessionSummary(filter: SessionCellFilter): Promise<SessionSummaryRow[]> {
+    await this.foldRollup();
+    return sessionSummary((sql, bind) => this.select(sql, bind), this.dialect, filter);
+  }
+
+  async sessionCells(filter: SessionGridFilter): Promise<SessionCellRow[]> {
+    await this.foldRollup();
+    return sessionCells((sql, bind) => this.select(sql, bind), this.dialect, filter);
+  }
+
   /** Element hours are grown by the fold: fold what is committed first. */
   async topElements(filter: ElementFilter): Promise<{ rows: ElementRow[]; totalClicks: number }> {
     await this.foldRollup();
@@ -342,6 +358,11 @@ export class SequelizeStorage implements StorageAdapter {
         t,
       );
       await this.affected(
+        "DELETE FROM click_cells WHERE project_id = $1 AND session_id IN (SELECT session_id FROM sessions WHERE project_id = $2 AND user_id = $3)",
+        [projectId, projectId, userId],
+        t,
+      );
+      await this.affected(
         "DELETE FROM session_hours WHERE project_id = $1 AND session_id IN (SELECT session_id FROM sessions WHERE project_id = $2 AND user_id = $3)",
         [projectId, projectId, userId],
         t,
@@ -369,6 +390,7 @@ export class SequelizeStorage implements StorageAdapter {
         // Whole hours only: an hour that began before the cut-off keeps its counts until it has ended.
         await c.run(sql("DELETE FROM session_hours WHERE hour < $1"), [Math.floor(beforeTs / 3_600_000)]);
         await c.run(sql("DELETE FROM element_hours WHERE hour < $1"), [Math.floor(beforeTs / 3_600_000)]);
+        await c.run(sql("DELETE FROM click_cells WHERE hour < $1"), [Math.floor(beforeTs / 3_600_000)]);
         return {
           events: await c.run(sql("DELETE FROM events WHERE ts < $1"), [beforeTs]),
           sessions: await c.run(sql("DELETE FROM sessions WHERE last_seen_at < $1"), [beforeTs]),

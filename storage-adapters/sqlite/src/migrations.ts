@@ -415,4 +415,27 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP TABLE scroll_backfill;
     `,
   },
+  {
+    version: 13,
+    name: "clicked cells per session hour",
+    // aggregation=unique_sessions: each session's clicked 8 px cells per UTC hour, once each (so a
+    // retried click adds nothing). The clicks already stored are read here with the grid's cell
+    // rule, max(0, floor(v / 8)): truncating a non-negative quotient is its floor.
+    sql: `
+      CREATE TABLE click_cells (
+        project_id TEXT NOT NULL,
+        page TEXT NOT NULL,
+        bucket TEXT NOT NULL,
+        hour INTEGER NOT NULL,
+        gy INTEGER NOT NULL,
+        gx INTEGER NOT NULL,
+        session_id TEXT NOT NULL,
+        PRIMARY KEY (project_id, page, bucket, hour, gy, gx, session_id)
+      ) WITHOUT ROWID;
+      INSERT OR IGNORE INTO click_cells (project_id, page, bucket, hour, gy, gx, session_id)
+        SELECT project_id, page, bucket, ts / 3600000, MAX(0, CAST((data ->> '$.y') / 8.0 AS INTEGER)), MAX(0, CAST((data ->> '$.x') / 8.0 AS INTEGER)), session_id
+        FROM events
+        WHERE type = 'click' AND json_type(data, '$.x') IN ('integer', 'real') AND json_type(data, '$.y') IN ('integer', 'real');
+    `,
+  },
 ];

@@ -78,11 +78,12 @@ export function rageClickSummary(prepare: Prepare, f: DerivedFilter): RageClickS
   return prepare(`SELECT bucket, COUNT(*) AS n, MAX(gy) AS maxGy FROM rage_clicks WHERE ${w.sql} GROUP BY bucket ORDER BY bucket`).all(...w.params) as RageClickSummaryRow[];
 }
 
+/** better-sqlite3 binds numbers as REAL: the factor is cast, or `gx / ?` would not divide whole. */
 export function rageClickCells(prepare: Prepare, f: DerivedFilter & { buckets: readonly string[]; cellFactor: number }): RageClickCellRow[] {
   const w = where(f);
   const k = Math.max(1, Math.floor(f.cellFactor));
   return prepare(
-    `SELECT bucket, gx / ? AS cx, gy / ? AS cy, COUNT(*) AS n FROM rage_clicks
+    `SELECT bucket, gx / CAST(? AS INTEGER) AS cx, gy / CAST(? AS INTEGER) AS cy, COUNT(*) AS n FROM rage_clicks
      WHERE ${w.sql} AND bucket IN (SELECT value FROM json_each(?)) GROUP BY bucket, cx, cy`,
   ).all(k, k, ...w.params, JSON.stringify(f.buckets)) as RageClickCellRow[];
 }

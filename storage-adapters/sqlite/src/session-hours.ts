@@ -59,11 +59,32 @@ export class NewElementClicks {
   }
 }
 
+/** The clicked 8 px cells of a write's new clicks, per (project, page, bucket, UTC hour, session), each once. */
+export class NewClickCells {
+  private readonly rows = new Map<string, [string, string, string, number, number, number, string]>();
+
+  add(projectId: string, ts: number, page: string, bucket: string, gx: number, gy: number, sessionId: string): void {
+    const hour = Math.floor(ts / HOUR_MS);
+    const key = `${projectId}\u0000${page}\u0000${bucket}\u0000${hour}\u0000${gy}\u0000${gx}\u0000${sessionId}`;
+    if (!this.rows.has(key)) this.rows.set(key, [projectId, page, bucket, hour, gy, gx, sessionId]);
+  }
+
+  /** Adds the cells not kept yet, inside the caller's transaction. */
+  write(prepare: Prepare): void {
+    if (this.rows.size === 0) return;
+    const put = prepare(
+      `INSERT INTO click_cells (project_id, page, bucket, hour, gy, gx, session_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (project_id, page, bucket, hour, gy, gx, session_id) DO NOTHING`,
+    );
+    for (const row of this.rows.values()) put.run(...row);
+  }
+}
+
 /** A bucket's width ("1300x700" → 1300), as SQL. */
 const WIDTH = "CAST(substr(bucket, 1, instr(bucket, 'x') - 1) AS INTEGER)";
 
 /** WHERE of an hour-keyed read: project, pages, bucket widths (each caller adds its hours: they differ by table). */
-function hourWhere(f: { projectId: string; pages?: readonly string[]; widthMin?: number; widthMax?: number; fromHour?: number; toHour?: number }) {
+export function hourWhere(f: { projectId: string; pages?: readonly string[]; widthMin?: number; widthMax?: number; fromHour?: number; toHour?: number }) {
   const clauses = ["project_id = ?"];
   const params: Param[] = [f.projectId];
   if (f.pages !== undefined) {

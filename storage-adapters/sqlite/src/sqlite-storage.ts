@@ -5,6 +5,10 @@ import type Database from "better-sqlite3";
 import type {
   DerivedFilter,
   ElementFilter,
+  SessionCellFilter,
+  SessionCellRow,
+  SessionGridFilter,
+  SessionSummaryRow,
   ElementRow,
   EventFilter,
   PageRequest,
@@ -32,6 +36,7 @@ import { checkRageClickRule, type RageClickRule } from "@m-software-engineering/
 import { eventQuery, scanQuery } from "./event-queries";
 import { rageClickCells, rageClickSummary } from "./rage-clicks";
 import { scrollDepths, timeseries, topElements } from "./session-hours";
+import { sessionCells, sessionSummary } from "./session-cells";
 import { HeatTileStore } from "./heat-tiles";
 import { openDatabase, StatementCache } from "./open-database";
 import { toEvent, toProject, toSecret, toSession, type Param, type Row } from "./rows";
@@ -116,6 +121,15 @@ export class SqliteStorage implements StorageAdapter {
 
   async scrollDepths(filter: ScrollFilter): Promise<ScrollDepthRow[]> {
     return scrollDepths((sql) => this.stmt(sql), filter);
+  }
+
+  /** Clicked cells and rage clicks are written with their events: committed writes are read as they are. */
+  async sessionSummary(filter: SessionCellFilter): Promise<SessionSummaryRow[]> {
+    return sessionSummary((sql) => this.stmt(sql), filter);
+  }
+
+  async sessionCells(filter: SessionGridFilter): Promise<SessionCellRow[]> {
+    return sessionCells((sql) => this.stmt(sql), filter);
   }
 
   async topElements(filter: ElementFilter): Promise<{ rows: ElementRow[]; totalClicks: number }> {

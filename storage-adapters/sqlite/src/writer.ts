@@ -7,7 +7,7 @@ import { HeatDrain } from "./heat-drain";
 import { HeatTileStore, registerTileFunctions } from "./heat-tiles";
 import { MIGRATIONS, type Migration } from "./migrations";
 import { NewClicks } from "./rage-clicks";
-import { NewActivity, NewElementClicks } from "./session-hours";
+import { NewActivity, NewClickCells, NewElementClicks } from "./session-hours";
 import { DEFAULT_RAGE_CLICK_RULE, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 import { openDatabase, StatementCache } from "./open-database";
 import { toEvent, type Row } from "./rows";
@@ -134,6 +134,7 @@ export class SqliteWriter {
     const clicks = new NewClicks();
     const activity = new NewActivity();
     const elements = new NewElementClicks();
+    const clickCells = new NewClickCells();
     batch.events.forEach((row, i) => {
       const r = insert.run(row);
       if (r.changes === 1) {
@@ -141,7 +142,14 @@ export class SqliteWriter {
         const sessionId = row[EVENT_ROW.sessionId];
         perSession.set(sessionId, (perSession.get(sessionId) ?? 0) + 1);
         const click = row[EVENT_ROW.type] === "click";
-        if (click) clicks.add(row[EVENT_ROW.projectId], sessionId, row[EVENT_ROW.ts]);
+        if (click) {
+          clicks.add(row[EVENT_ROW.projectId], sessionId, row[EVENT_ROW.ts]);
+          // A click has one sample, or none without numeric coordinates.
+          const at = i === 0 ? 0 : batch.sampleEnd[i - 1]!;
+          if (batch.sampleEnd[i]! > at) {
+            clickCells.add(row[EVENT_ROW.projectId], row[EVENT_ROW.ts], row[EVENT_ROW.page], row[EVENT_ROW.bucket], batch.samples[2 * at]!, batch.samples[2 * at + 1]!, sessionId);
+          }
+        }
         activity.add(row[EVENT_ROW.projectId], row[EVENT_ROW.ts], row[EVENT_ROW.page], row[EVENT_ROW.bucket], sessionId, click, batch.views, i * 3);
         const selector = batch.selectors[i];
         if (selector != null) elements.add(row[EVENT_ROW.projectId], row[EVENT_ROW.ts], row[EVENT_ROW.page], row[EVENT_ROW.bucket], selector, sessionId);
@@ -149,6 +157,7 @@ export class SqliteWriter {
     });
     activity.write((sql) => this.stmt(sql));
     elements.write((sql) => this.stmt(sql));
+    clickCells.write((sql) => this.stmt(sql));
     // In the batch's savepoint: a batch rolled back leaves its rage clicks as they were.
     clicks.rederive((sql) => this.stmt(sql), this.rageClicks);
     const upsert = this.stmt(
@@ -466,6 +475,11 @@ export class SqliteWriter {
       a.projectId,
       a.userId,
     );
+    this.stmt("DELETE FROM click_cells WHERE project_id = ? AND session_id IN (SELECT session_id FROM sessions WHERE project_id = ? AND user_id = ?)").run(
+      a.projectId,
+      a.projectId,
+      a.userId,
+    );
     this.stmt("DELETE FROM session_hours WHERE project_id = ? AND session_id IN (SELECT session_id FROM sessions WHERE project_id = ? AND user_id = ?)").run(
       a.projectId,
       a.projectId,
@@ -489,6 +503,7 @@ export class SqliteWriter {
     // Whole hours only: an hour that began before the cut-off keeps its counts until it has ended.
     this.stmt("DELETE FROM session_hours WHERE hour < ?").run(Math.floor(beforeTs / 3_600_000));
     this.stmt("DELETE FROM element_hours WHERE hour < ?").run(Math.floor(beforeTs / 3_600_000));
+    this.stmt("DELETE FROM click_cells WHERE hour < ?").run(Math.floor(beforeTs / 3_600_000));
     return {
       events: this.stmt("DELETE FROM events WHERE ts < ?").run(beforeTs).changes,
       sessions: this.stmt("DELETE FROM sessions WHERE last_seen_at < ?").run(beforeTs).changes,

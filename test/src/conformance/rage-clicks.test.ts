@@ -194,7 +194,7 @@ describe("rage clicks: thresholds per collector", () => {
 });
 
 for (const server of SEQUELIZE_SERVERS) {
-  describe(`rage clicks, session and element hours: migrations 5 to 8 derive what was stored before them [${server.name}]`, function () {
+  describe(`rage clicks, session and element hours: migrations 5 to 9 derive what was stored before them [${server.name}]`, function () {
     this.timeout(60_000);
     before(async function () {
       await requireService(this, server.name, server.probe);
@@ -239,6 +239,13 @@ for (const server of SEQUELIZE_SERVERS) {
           rows: [{ selector: "button#pay", clicks: 8, sessions: 2, rageClicks: 2 }],
           totalClicks: 8,
         });
+        // Migration 9 keeps each session's clicked cells once, for unique_sessions.
+        expect(await s.sessionSummary({ projectId: PROJECT.id, source: "click" })).to.deep.equal([{ bucket: "1300x700", sessions: 2, maxGy: 12 }]);
+        const grid = { drawn: [{ bucket: "1300x700", width: 1300 }], cellFactor: 1, columns: 163, relative: false };
+        expect(await s.sessionCells({ projectId: PROJECT.id, source: "click", ...grid })).to.deep.equal([
+          { cx: 1, cy: 1, sessions: 1 },
+          { cx: 12, cy: 12, sessions: 1 },
+        ]);
       } finally {
         await Promise.all(opened.map((a) => a.close()));
         await db.drop();

@@ -65,14 +65,17 @@ describe("heatmap: rollup by month, day and hour plus raw edges equals brute for
     expect(rows).to.equal(Math.ceil(renderHeight / cellSize));
   });
 
-  it("aggregation=total_count is the default; unique_sessions is refused, not answered with totals", async () => {
+  it("aggregation=total_count is the default; unique_sessions answers sessions, and is refused where they are not kept", async () => {
     const q = `/api/projects/${PROJECT.id}/heatmap?type=click&path=/landing`;
     const plain = await request(c.app).get(q).expect(200);
     const total = await request(c.app).get(`${q}&aggregation=total_count`).expect(200);
     expect(total.body).to.deep.equal(plain.body);
-    const unique = await request(c.app).get(`${q}&aggregation=unique_sessions`).expect(400);
-    expect(unique.body.code).to.equal("invalid_query");
-    expect(unique.body.details.map((d: { param: string }) => d.param)).to.deep.equal(["aggregation"]);
+    expect(plain.body.meta.aggregation).to.equal("total_count");
+    const unique = await request(c.app).get(`${q}&aggregation=unique_sessions`).expect(200);
+    expect(unique.body.meta.aggregation).to.equal("unique_sessions");
+    const refused = await request(c.app).get(`${q.replace("type=click", "type=move")}&aggregation=unique_sessions`).expect(400);
+    expect(refused.body.code).to.equal("invalid_query");
+    expect(refused.body.details.map((d: { param: string }) => d.param)).to.deep.equal(["aggregation"]);
   });
 
   it("an unknown viewportBucket gives an empty map with that viewport", async () => {

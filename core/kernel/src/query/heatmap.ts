@@ -5,6 +5,7 @@ import type { RollupFilter, RollupRange, RollupSummaryRow, StorageAdapter } from
 import type { RollupSpan, StoredEvent } from "../storage/records";
 import type { HeatmapQuery } from "./params";
 import { bucketViewport, widthBands, widthInRange } from "./viewport";
+import { hourRangeFilter } from "./hour-range";
 
 const CELL_KEY = 2 ** 24;
 
@@ -98,9 +99,12 @@ interface SourceSummary {
   positioned: boolean;
 }
 
-/** A cell of a heatmap's source: scroll cells are (0, percent); others 8 px cells grouped by a factor. */
+/**
+ * A cell of a heatmap's source: scroll cells are (0, percent); others 8 px cells grouped by a
+ * factor; or, with no bucket, a cell of the drawn grid itself (unique_sessions).
+ */
 interface SourceCell {
-  bucket: string;
+  bucket: string | null;
   type: string;
   cx: number;
   cy: number;
@@ -110,7 +114,8 @@ interface SourceCell {
 /** Where a heatmap's counts come from: the heat rollup, or the rage clicks. */
 interface HeatSource {
   summary(): Promise<SourceSummary[]>;
-  cells(buckets: readonly string[], cellFactor: number): Promise<SourceCell[]>;
+  /** Cells of `buckets`; `grid`: the drawn grid, for sources that count on it. */
+  cells(buckets: readonly string[], cellFactor: number, grid: { columns: number; relative: boolean }): Promise<SourceCell[]>;
 }
 
 /** Samples of the event types asked for: whole periods from the rollup, partial hours at the edges from raw events. */
@@ -155,6 +160,33 @@ function rageClickSource(storage: StorageAdapter, projectId: string, q: HeatmapQ
 }
 
 /**
+ * unique_sessions: the distinct sessions of clicks or rage-click runs, by whole UTC hours, counted
+ * by the database on the drawn grid itself (a session in two 8 px cells of one drawn cell, or in
+ * two buckets, counts once there).
+ */
+function sessionSource(storage: StorageAdapter, projectId: string, q: HeatmapQuery, pages: readonly string[] | undefined): HeatSource {
+  const type = q.type === "rageclick" ? "rageclick" : "click";
+  const filter = { ...hourRangeFilter(projectId, q, pages), source: type } as const;
+  return {
+    async summary() {
+      return (await storage.sessionSummary(filter)).map((r) => ({ bucket: r.bucket, n: r.sessions, maxGy: r.maxGy, type, plottable: true, positioned: true }));
+    },
+    async cells(buckets, cellFactor, grid) {
+      const drawn = buckets.map((bucket) => ({ bucket, width: bucketViewport(bucket).w }));
+      const rows = await storage.sessionCells({ ...filter, drawn, cellFactor, columns: grid.columns, relative: grid.relative });
+      return rows.map((c) => ({ bucket: null, type, cx: c.cx, cy: c.cy, n: c.sessions }));
+    },
+  };
+}
+
+/** Where the heatmap's counts come from, for its type and aggregation (params.ts refuses other pairs). */
+async function sourceOf(storage: StorageAdapter, projectId: string, q: HeatmapQuery, pages: readonly string[] | undefined): Promise<HeatSource> {
+  if (q.aggregation === "unique_sessions") return sessionSource(storage, projectId, q, pages);
+  if (q.type === "rageclick") return rageClickSource(storage, projectId, q, pages);
+  return rollupSource(storage, projectId, q, pages);
+}
+
+/**
  * Builds a heatmap from the heat rollup (whole hours, aggregated by the database) plus the partial
  * hours at the range's edges. Cost grows with the number of distinct cells, not of events.
  * `pages`: the page keys the query's `path` / `pathPattern` resolved to (undefined: every page).
@@ -165,7 +197,7 @@ function rageClickSource(storage: StorageAdapter, projectId: string, q: HeatmapQ
  * taken as a share of its own bucket's width, so layouts that reflow line up.
  */
 export async function buildHeatmap(storage: StorageAdapter, projectId: string, q: HeatmapQuery, pages: readonly string[] | undefined): Promise<HeatmapBody> {
-  const source = q.type === "rageclick" ? rageClickSource(storage, projectId, q, pages) : await rollupSource(storage, projectId, q, pages);
+  const source = await sourceOf(storage, projectId, q, pages);
   const summary = (await source.summary()).filter((r) => widthInRange(r.bucket, q));
 
   const buckets: Record<string, number> = {};
@@ -197,15 +229,20 @@ export async function buildHeatmap(storage: StorageAdapter, projectId: string, q
   const renderHeight = Math.max(viewport.h, (maxGy + 1) * BASE_CELL_PX);
   const rows = Math.max(1, Math.ceil(renderHeight / cellSize));
 
-  // Relative coordinates need each bucket's 8 px cells (a column is a share of that bucket's width).
-  const readFactor = relative ? 1 : cellFactor;
-  const cellRows = drawn.length > 0 ? await source.cells(drawn, readFactor) : [];
+  // Relative coordinates need each bucket's 8 px cells (a column is a share of that bucket's width),
+  // unless the source counts on the drawn grid itself (unique_sessions: cells come back placed).
+  const readFactor = relative && q.aggregation === "total_count" ? 1 : cellFactor;
+  const cellRows = drawn.length > 0 ? await source.cells(drawn, readFactor, { columns, relative }) : [];
 
-  /** The grid column of a cell row: its own column, or its centre's share of its bucket's width. */
+  /**
+   * The grid column of a cell row: its own column, or its centre's share of its bucket's width,
+   * floor((8 gx + 4) × columns / width) in whole numbers, as the databases compute it for
+   * unique_sessions.
+   */
   const widths = new Map(drawn.map((b) => [b, bucketViewport(b).w]));
   const column = (c: SourceCell): number =>
-    relative ? Math.floor((((c.cx + 0.5) * BASE_CELL_PX) / widths.get(c.bucket)!) * columns) : c.cx;
-  const row = (c: SourceCell): number => (relative ? Math.floor(c.cy / cellFactor) : c.cy);
+    relative && c.bucket !== null ? Math.floor(((2 * c.cx + 1) * (BASE_CELL_PX / 2) * columns) / widths.get(c.bucket)!) : c.cx;
+  const row = (c: SourceCell): number => (relative && c.bucket !== null ? Math.floor(c.cy / cellFactor) : c.cy);
 
   // Cells summed in a dense array in row-major order (points come out sorted, with no map, entry
   // pairs or sort to allocate); a map only for a grid too large to hold densely.
@@ -234,6 +271,7 @@ export async function buildHeatmap(storage: StorageAdapter, projectId: string, q
     points,
     meta: {
       type: q.type,
+      aggregation: q.aggregation,
       coordinates: relative ? "relative" : "absolute",
       resolution: q.resolution,
       cellSize,

@@ -90,6 +90,40 @@ export interface HourRangeFilter {
   toHour?: number;
 }
 
+/** A unique_sessions heatmap's read: the sessions of clicks or of rage-click runs, by whole UTC hours. */
+export interface SessionCellFilter extends HourRangeFilter {
+  source: "click" | "rageclick";
+}
+
+/** Distinct sessions per viewport bucket, and the deepest 8 px row of their samples. */
+export interface SessionSummaryRow {
+  bucket: string;
+  sessions: number;
+  maxGy: number;
+}
+
+/**
+ * The grid a unique_sessions heatmap is counted on, so that the database counts each session once
+ * per drawn cell (counts of smaller cells or of several buckets could not be added up).
+ */
+export interface SessionGridFilter extends SessionCellFilter {
+  /** Viewport buckets drawn, each with the width its samples' columns are shares of; empty: none. */
+  drawn: ReadonlyArray<{ bucket: string; width: number }>;
+  /** Rows (and, in absolute coordinates, columns) are `cellFactor` × 8 px. */
+  cellFactor: number;
+  /** Columns of the grid: a sample beyond the last counts in the last. */
+  columns: number;
+  /** Columns are shares of the sample's bucket width: column = floor((8 gx + 4) × columns / width). */
+  relative: boolean;
+}
+
+/** A drawn cell of a unique_sessions heatmap: its column and row, and the distinct sessions in it. */
+export interface SessionCellRow {
+  cx: number;
+  cy: number;
+  sessions: number;
+}
+
 /** A trend line's rows: by whole UTC hours (events, sessions and clicks are kept per hour). */
 export interface SeriesFilter extends HourRangeFilter {
   interval: "hour" | "day";
@@ -186,6 +220,15 @@ export interface StorageAdapter {
    */
   rageClickSummary(filter: DerivedFilter): Promise<RageClickSummaryRow[]>;
   rageClickCells(filter: DerivedFilter & { buckets: readonly string[]; cellFactor: number }): Promise<RageClickCellRow[]>;
+
+  /**
+   * aggregation=unique_sessions: distinct sessions per viewport bucket, and per drawn cell of the
+   * grid, counted by the database. Clicks: from each session's clicked 8 px cells, kept per UTC
+   * hour as clicks are stored (a retried click adds nothing); rage clicks: from their runs. Both
+   * select the whole hours `fromHour` / `toHour` name; the cost follows (session, cell) pairs.
+   */
+  sessionSummary(filter: SessionCellFilter): Promise<SessionSummaryRow[]>;
+  sessionCells(filter: SessionGridFilter): Promise<SessionCellRow[]>;
 
   /**
    * A trend line, aggregated in the database from counts kept per (project, UTC hour, page,
