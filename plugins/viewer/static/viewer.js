@@ -12,7 +12,7 @@ const canvas = $("overlay");
 const frame = $("page");
 const stage = $("stage");
 const status = $("status");
-const FIELDS = ["project", "pageUrl", "type", "path", "from", "to", "viewport", "widths", "coordinates"];
+const FIELDS = ["project", "pageUrl", "type", "path", "from", "to", "viewport", "widths", "coordinates", "aggregation"];
 
 const { apiBase } = await (await fetch("config.json", { cache: "no-store" })).json();
 
@@ -168,12 +168,15 @@ async function showLists(client) {
 async function drawHeatmap(client) {
   const type = value("type");
   const relative = value("coordinates") === "relative";
+  // Distinct sessions per cell are kept for clicks and rage clicks only (the API refuses the others).
+  const unique = value("aggregation") === "unique_sessions" && (type === "click" || type === "rageclick");
   const heat = await client.heatmap({
     ...filters(),
     ...widths(),
     type: type === "scroll" ? "click" : type,
     viewportBucket: value("viewport"),
     coordinates: relative ? "relative" : "",
+    aggregation: unique ? "unique_sessions" : "",
   });
   const buckets = Object.entries(heat.meta.buckets).sort((a, b) => b[1] - a[1]);
   fillSelect(form.elements.namedItem("viewport"), buckets.map(([b, n]) => [b, `${b} (${n})`]), value("viewport"));
@@ -193,7 +196,7 @@ async function drawHeatmap(client) {
   const points = relative ? heat.points.map((p) => ({ ...p, x: p.x * w })) : heat.points;
   drawPointHeat(canvas, points, relative ? w / heat.meta.columns : heat.meta.cellSize);
   const hottest = heat.points.reduce((a, p) => (p.value > a ? p.value : a), 0);
-  setStatus(`${type} heatmap · ${heat.meta.total} samples · viewport ${heat.meta.bucket ?? "none"} · hottest cell ${hottest}`);
+  setStatus(`${type} heatmap · ${heat.meta.total} ${unique ? "sessions" : "samples"} · viewport ${heat.meta.bucket ?? "none"} · hottest cell ${hottest}`);
 }
 
 async function run(task) {
@@ -243,7 +246,7 @@ form.addEventListener("submit", (e) => {
   e.preventDefault();
   void show();
 });
-for (const name of ["type", "path", "viewport", "widths", "coordinates"]) form.elements.namedItem(name).addEventListener("change", () => void show());
+for (const name of ["type", "path", "viewport", "widths", "coordinates", "aggregation"]) form.elements.namedItem(name).addEventListener("change", () => void show());
 $("close-session").addEventListener("click", () => void show());
 
 const session = readHash();

@@ -124,6 +124,20 @@ describe("e2e: viewer plugin in Chromium over seeded data", function () {
       mkdirSync(join(shot, ".."), { recursive: true });
       await page.screenshot({ path: shot });
       expect(statSync(shot).size).to.be.greaterThan(10_000);
+      // The visitors switch: each session once per cell, so Buy's hottest cell holds at most every session.
+      await page.selectOption("select[name=aggregation]", "unique_sessions");
+      await page.waitForFunction(() => document.body.dataset.state === "ready" && location.hash.includes("aggregation=unique_sessions"));
+      expect(await page.textContent("#status")).to.match(new RegExp(`click heatmap · ${SESSIONS} sessions · viewport 1300x700 · hottest cell [1-${SESSIONS}]$`));
+      expect((await readOverlay(page)).drawn, "overlay is not blank").to.be.greaterThan(2000);
+      // What it drew: every session clicked Buy, so the cells around it hold the most sessions.
+      const res = await fetch(`${live.origin}/api/projects/${PROJECT.id}/heatmap?path=/shop&aggregation=unique_sessions&resolution=32`, {
+        headers: { authorization: `Bearer ${PROJECT.readTokens[0]}` },
+      });
+      const { points } = (await res.json()) as { points: Array<{ x: number; y: number; value: number }> };
+      const top = points.reduce((a, p) => (p.value > a.value ? p : a));
+      expect(top.value).to.equal(SESSIONS);
+      expect(Math.abs(top.x - TARGETS.buy.x)).to.be.lessThan(40);
+      expect(Math.abs(top.y - TARGETS.buy.y)).to.be.lessThan(40);
     } finally {
       await page.close();
     }
