@@ -5,7 +5,7 @@ import type { JournalClicks } from "./heat-journal";
 import type { Select } from "./heat-reads";
 import type { RawConnection } from "./raw-connection";
 import { num, str, toClickRow, type Row } from "./rows";
-import { Binds, pageHash, pagesClause } from "./sql";
+import { Binds, intDiv, pageHash, pagesClause } from "./sql";
 
 
 /** Sessions with new clicks, merged per (project, session) across journal rows, in key order. */
@@ -97,8 +97,7 @@ export async function rageClickSummary(select: Select, f: DerivedFilter): Promis
 export async function rageClickCells(select: Select, dialect: Dialect, f: DerivedFilter & { buckets: readonly string[]; cellFactor: number }): Promise<RageClickCellRow[]> {
   const b = new Binds();
   const k = Math.max(1, Math.floor(f.cellFactor));
-  // Integer division: `/` of two integers on PostgreSQL, DIV on MySQL (whose `/` is decimal).
-  const div = (col: string) => (dialect === "pg" ? `${col} / ${b.add(k)}::int` : `${col} DIV ${b.add(k)}`);
+  const div = (col: string) => intDiv(dialect, col, dialect === "pg" ? `${b.add(k)}::int` : b.add(k));
   const rows = await select(
     `SELECT bucket, ${div("gx")} AS cx, ${div("gy")} AS cy, COUNT(*) AS n FROM rage_clicks
      WHERE ${where(b, f)} AND bucket IN (${b.list(f.buckets)}) GROUP BY bucket, cx, cy`,

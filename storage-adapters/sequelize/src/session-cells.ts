@@ -4,12 +4,11 @@ import type { JournalClickCell } from "./heat-journal";
 import type { Select } from "./heat-reads";
 import type { RawConnection } from "./raw-connection";
 import { num, str, type Row } from "./rows";
-import { Binds, pageHash, pagesClause } from "./sql";
+import { Binds, intDiv, pageHash } from "./sql";
+import { hourRangeWhere } from "./session-hours";
 
 const HOUR_MS = 3_600_000;
 
-/** Integer division, as each dialect spells it (MySQL's `/` is decimal). */
-const div = (dialect: Dialect, a: string, b: string): string => (dialect === "pg" ? `(${a}) / ${b}` : `(${a}) DIV ${b}`);
 
 /**
  * Adds the journal rows' clicked cells to click_cells, each (project, page, bucket, hour, cell,
@@ -48,7 +47,7 @@ export async function foldClickCells(c: RawConnection, dialect: Dialect, rows: R
 
 /** Migration 9's data step: the clicks already stored, with the grid's cell rule max(0, floor(v / 8)). */
 export function backfillClickCellsSql(dialect: Dialect): string {
-  const hour = div(dialect, "ts", String(HOUR_MS));
+  const hour = intDiv(dialect, "ts", String(HOUR_MS));
   if (dialect === "pg") {
     const cell = (k: string) => `GREATEST(0, FLOOR((data::jsonb ->> '${k}')::float8 / 8))::int`;
     return `INSERT INTO click_cells (project_id, page_hash, page, bucket, hour, gy, gx, session_id)
@@ -63,18 +62,8 @@ export function backfillClickCellsSql(dialect: Dialect): string {
     ON DUPLICATE KEY UPDATE session_id = click_cells.session_id`;
 }
 
-/** WHERE of a unique_sessions read: clicks from click_cells by their hour, rage clicks from rage_clicks by the whole hours their time falls in. */
-function sessionWhere(b: Binds, dialect: Dialect, f: SessionCellFilter): string {
-  const rage = f.source === "rageclick";
-  const width = dialect === "pg" ? "split_part(bucket, 'x', 1)::int" : "CAST(SUBSTRING_INDEX(bucket, 'x', 1) AS UNSIGNED)";
-  const clauses = [`project_id = ${b.add(f.projectId)}`];
-  if (f.pages !== undefined) clauses.push(pagesClause(b, f.pages));
-  if (f.widthMin !== undefined) clauses.push(`${width} >= ${b.add(f.widthMin)}`);
-  if (f.widthMax !== undefined) clauses.push(`${width} <= ${b.add(f.widthMax)}`);
-  if (f.fromHour !== undefined) clauses.push(rage ? `ts >= ${b.add(f.fromHour * HOUR_MS)}` : `hour >= ${b.add(f.fromHour)}`);
-  if (f.toHour !== undefined) clauses.push(rage ? `ts < ${b.add((f.toHour + 1) * HOUR_MS)}` : `hour <= ${b.add(f.toHour)}`);
-  return clauses.join(" AND ");
-}
+/** WHERE of a unique_sessions read: clicks by their hour, rage clicks by the whole hours their time falls in. */
+const sessionWhere = (b: Binds, dialect: Dialect, f: SessionCellFilter): string => hourRangeWhere(b, dialect, f, f.source === "rageclick");
 
 const tableOf = (f: SessionCellFilter): string => (f.source === "rageclick" ? "rage_clicks" : "click_cells");
 
@@ -96,9 +85,9 @@ export async function sessionCells(select: Select, dialect: Dialect, f: SessionG
   const int = (v: number) => (dialect === "pg" ? `${b.add(v)}::int` : b.add(v));
   // 8 gx × columns passes 2^31 on wide pages: a 64-bit product on PostgreSQL (MySQL's is already).
   const gx = dialect === "pg" ? "gx::bigint" : "gx";
-  const column = f.relative ? div(dialect, `(8 * ${gx} + 4) * ${int(f.columns)}`, "d.w") : div(dialect, "gx", int(k));
+  const column = f.relative ? intDiv(dialect, `(8 * ${gx} + 4) * ${int(f.columns)}`, "d.w") : intDiv(dialect, "gx", int(k));
   const cx = `LEAST(${column}, ${int(f.columns - 1)})`;
-  const cy = div(dialect, "gy", int(k));
+  const cy = intDiv(dialect, "gy", int(k));
   // The drawn buckets with their widths, as a derived table every dialect reads.
   const text = (v: string) => (dialect === "pg" ? `${b.add(v)}::text` : b.add(v));
   const drawn = f.drawn.map((d) => `SELECT ${text(d.bucket)} AS b, ${int(d.width)} AS w`).join(" UNION ALL ");

@@ -1,16 +1,14 @@
-import type { ElementFilter, ElementRow, ScrollDepthRow, ScrollFilter, SeriesFilter, SeriesRow } from "@m-software-engineering/heat-collector-kernel";
+import type { ElementFilter, ElementRow, HourRangeFilter, ScrollDepthRow, ScrollFilter, SeriesFilter, SeriesRow } from "@m-software-engineering/heat-collector-kernel";
 import type { Dialect } from "./connect";
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
 import { readJournal, type JournalActivity, type JournalElement, type JournalScroll } from "./heat-journal";
 import type { Select } from "./heat-reads";
 import type { RawConnection } from "./raw-connection";
 import { num, type Row } from "./rows";
-import { Binds, pageHash, pagesClause } from "./sql";
+import { Binds, intDiv, pageHash, pagesClause } from "./sql";
 
 const HOUR_MS = 3_600_000;
 
-/** Integer division, as each dialect spells it (MySQL's `/` is decimal). */
-const div = (dialect: Dialect, a: string, b: number): string => (dialect === "pg" ? `${a} / ${b}` : `${a} DIV ${b}`);
 
 /**
  * Adds the journal rows' activity to session_hours, with their scroll maxima (merged by GREATEST,
@@ -102,7 +100,7 @@ export async function foldElements(c: RawConnection, dialect: Dialect, rows: Rea
 
 /** Migration 8's data step: the scroll maxima of the events already stored (unfolded journal rows' maxima merge idempotently). */
 export async function backfillScrolls(sequelize: Sequelize, dialect: Dialect, transaction: Transaction): Promise<void> {
-  const hour = div(dialect, "ts", HOUR_MS);
+  const hour = intDiv(dialect, "ts", HOUR_MS);
   const num = (path: string) => (dialect === "pg" ? `(data::jsonb #>> '{${path.split(".").join(",")}}')::float8` : `JSON_EXTRACT(data, '$.${path}')`);
   const round = (x: string, max: number) => `FLOOR(LEAST(${max}, GREATEST(0, ${x})) + 0.5)`;
   const agg = `SELECT project_id AS p, ${hour} AS hr, page_hash AS ph, bucket AS b, session_id AS sid,
@@ -119,20 +117,29 @@ export async function backfillScrolls(sequelize: Sequelize, dialect: Dialect, tr
   await sequelize.query(sql, { transaction });
 }
 
-/** The scroll map's sessions (see StorageAdapter.scrollDepths), aggregated by the database. */
-export async function scrollDepths(select: Select, dialect: Dialect, f: ScrollFilter): Promise<ScrollDepthRow[]> {
-  const b = new Binds();
+/**
+ * WHERE of an hour-range read: project, pages, bucket widths and the hours, compared with the
+ * table's `hour` column, or, `byTs`, with the whole hours its `ts` falls in (rage clicks).
+ */
+export function hourRangeWhere(b: Binds, dialect: Dialect, f: HourRangeFilter, byTs: boolean): string {
   const width = dialect === "pg" ? "split_part(bucket, 'x', 1)::int" : "CAST(SUBSTRING_INDEX(bucket, 'x', 1) AS UNSIGNED)";
   const clauses = [`project_id = ${b.add(f.projectId)}`];
   if (f.pages !== undefined) clauses.push(pagesClause(b, f.pages));
   if (f.widthMin !== undefined) clauses.push(`${width} >= ${b.add(f.widthMin)}`);
   if (f.widthMax !== undefined) clauses.push(`${width} <= ${b.add(f.widthMax)}`);
-  if (f.fromHour !== undefined) clauses.push(`hour >= ${b.add(f.fromHour)}`);
-  if (f.toHour !== undefined) clauses.push(`hour <= ${b.add(f.toHour)}`);
+  if (f.fromHour !== undefined) clauses.push(byTs ? `ts >= ${b.add(f.fromHour * HOUR_MS)}` : `hour >= ${b.add(f.fromHour)}`);
+  if (f.toHour !== undefined) clauses.push(byTs ? `ts < ${b.add((f.toHour + 1) * HOUR_MS)}` : `hour <= ${b.add(f.toHour)}`);
+  return clauses.join(" AND ");
+}
+
+/** The scroll map's sessions (see StorageAdapter.scrollDepths), aggregated by the database. */
+export async function scrollDepths(select: Select, dialect: Dialect, f: ScrollFilter): Promise<ScrollDepthRow[]> {
+  const b = new Binds();
+  const where = hourRangeWhere(b, dialect, f, false);
   const rows = await select(
     `SELECT depth, viewport_h, scrolled, COUNT(*) AS sessions FROM (
        SELECT MAX(max_depth) AS depth, MAX(viewport_h) AS viewport_h, CASE WHEN MAX(max_scroll_y) > 0 THEN 1 ELSE 0 END AS scrolled
-       FROM session_hours WHERE ${clauses.join(" AND ")} GROUP BY session_id
+       FROM session_hours WHERE ${where} GROUP BY session_id
      ) s GROUP BY depth, viewport_h, scrolled ORDER BY depth, viewport_h, scrolled`,
     b.values,
   );
@@ -141,7 +148,7 @@ export async function scrollDepths(select: Select, dialect: Dialect, f: ScrollFi
 
 /** Migration 7's data step: the clicks with a selector already stored, counted per key, less what unfolded journal rows will add. */
 export async function backfillElements(sequelize: Sequelize, dialect: Dialect, transaction: Transaction): Promise<void> {
-  const hour = div(dialect, "ts", HOUR_MS);
+  const hour = intDiv(dialect, "ts", HOUR_MS);
   const selector = dialect === "pg" ? "(data::jsonb ->> 'selector')" : "JSON_UNQUOTE(JSON_EXTRACT(data, '$.selector'))";
   const isText = dialect === "pg" ? "jsonb_typeof(data::jsonb -> 'selector') = 'string'" : "JSON_TYPE(JSON_EXTRACT(data, '$.selector')) = 'STRING'";
   const hash = dialect === "pg" ? `encode(sha256(convert_to(${selector}, 'UTF8')), 'hex')` : `SHA2(${selector}, 256)`;
@@ -166,16 +173,7 @@ export async function backfillElements(sequelize: Sequelize, dialect: Dialect, t
 
 /** The element ranking (see StorageAdapter.topElements), aggregated by the database. */
 export async function topElements(select: Select, dialect: Dialect, f: ElementFilter): Promise<{ rows: ElementRow[]; totalClicks: number }> {
-  const where = (b: Binds, byTs: boolean) => {
-    const width = dialect === "pg" ? "split_part(bucket, 'x', 1)::int" : "CAST(SUBSTRING_INDEX(bucket, 'x', 1) AS UNSIGNED)";
-    const clauses = [`project_id = ${b.add(f.projectId)}`];
-    if (f.pages !== undefined) clauses.push(pagesClause(b, f.pages));
-    if (f.widthMin !== undefined) clauses.push(`${width} >= ${b.add(f.widthMin)}`);
-    if (f.widthMax !== undefined) clauses.push(`${width} <= ${b.add(f.widthMax)}`);
-    if (f.fromHour !== undefined) clauses.push(byTs ? `ts >= ${b.add(f.fromHour * HOUR_MS)}` : `hour >= ${b.add(f.fromHour)}`);
-    if (f.toHour !== undefined) clauses.push(byTs ? `ts < ${b.add((f.toHour + 1) * HOUR_MS)}` : `hour <= ${b.add(f.toHour)}`);
-    return clauses.join(" AND ");
-  };
+  const where = (b: Binds, byTs: boolean) => hourRangeWhere(b, dialect, f, byTs);
   const b = new Binds();
   // Grouped by the selector's hash (indexable, short), its text carried along; ties broken by the text.
   const top = await select(
@@ -221,7 +219,7 @@ export async function unfoldedActivity(sequelize: Sequelize, transaction: Transa
 
 /** Migration 6's data step: the events already stored, counted per (project, hour, page, bucket, session). */
 export function backfillSql(dialect: Dialect): string {
-  const hour = div(dialect, "ts", HOUR_MS);
+  const hour = intDiv(dialect, "ts", HOUR_MS);
   return `INSERT INTO session_hours (project_id, hour, page_hash, page, bucket, session_id, events, clicks)
     SELECT project_id, ${hour}, page_hash, page, bucket, session_id, COUNT(*), SUM(CASE WHEN type = 'click' THEN 1 ELSE 0 END)
     FROM events GROUP BY project_id, ${hour}, page_hash, page, bucket, session_id`;
@@ -231,18 +229,12 @@ export function backfillSql(dialect: Dialect): string {
 export async function timeseries(select: Select, dialect: Dialect, f: SeriesFilter): Promise<SeriesRow[]> {
   const b = new Binds();
   const rage = f.metric === "rageclicks";
-  const hour = rage ? div(dialect, "ts", HOUR_MS) : "hour";
-  const width = dialect === "pg" ? "split_part(bucket, 'x', 1)::int" : "CAST(SUBSTRING_INDEX(bucket, 'x', 1) AS UNSIGNED)";
-  const clauses = [`project_id = ${b.add(f.projectId)}`];
-  if (f.pages !== undefined) clauses.push(pagesClause(b, f.pages));
-  if (f.widthMin !== undefined) clauses.push(`${width} >= ${b.add(f.widthMin)}`);
-  if (f.widthMax !== undefined) clauses.push(`${width} <= ${b.add(f.widthMax)}`);
-  if (f.fromHour !== undefined) clauses.push(rage ? `ts >= ${b.add(f.fromHour * HOUR_MS)}` : `hour >= ${b.add(f.fromHour)}`);
-  if (f.toHour !== undefined) clauses.push(rage ? `ts < ${b.add((f.toHour + 1) * HOUR_MS)}` : `hour <= ${b.add(f.toHour)}`);
-  const period = f.interval === "hour" ? hour : div(dialect, `(${hour})`, 24);
+  const hour = rage ? intDiv(dialect, "ts", HOUR_MS) : "hour";
+  const where = hourRangeWhere(b, dialect, f, rage);
+  const period = f.interval === "hour" ? hour : intDiv(dialect, `(${hour})`, 24);
   const value = rage ? "COUNT(*)" : f.metric === "sessions" ? "COUNT(DISTINCT session_id)" : f.metric === "clicks" ? "SUM(clicks)" : "SUM(events)";
   const rows = await select(
-    `SELECT ${period} AS period, ${value} AS value FROM ${rage ? "rage_clicks" : "session_hours"} WHERE ${clauses.join(" AND ")} GROUP BY ${period} ORDER BY period`,
+    `SELECT ${period} AS period, ${value} AS value FROM ${rage ? "rage_clicks" : "session_hours"} WHERE ${where} GROUP BY ${period} ORDER BY period`,
     b.values,
   );
   return rows.map((r: Row) => ({ period: num(r.period), value: num(r.value) }));

@@ -3,6 +3,9 @@ import type { EventFilter, RollupFilter } from "@m-software-engineering/heat-col
 
 export type Param = string | number | null;
 
+/** Integer division of two integer expressions, as each dialect spells it (MySQL's `/` is decimal). */
+export const intDiv = (dialect: "pg" | "mysql", a: string, b: string | number): string => (dialect === "pg" ? `(${a}) / ${b}` : `(${a}) DIV ${b}`);
+
 /** Collects bind parameters and hands out their `$n` placeholders (Sequelize maps them to `?` on MySQL). */
 export class Binds {
   readonly values: Param[] = [];

@@ -1,26 +1,13 @@
 import type Database from "better-sqlite3";
 import type { SessionCellFilter, SessionCellRow, SessionGridFilter, SessionSummaryRow } from "@m-software-engineering/heat-collector-kernel";
-import { hourWhere } from "./session-hours";
+import { hourRangeWhere } from "./session-hours";
 
 type Prepare = (sql: string) => Database.Statement;
-const HOUR_MS = 3_600_000;
 
-/**
- * WHERE of a unique_sessions read: clicks from click_cells by their hour, rage clicks from
- * rage_clicks by the whole hours their time falls in.
- */
-function sessionWhere(f: SessionCellFilter): { table: string; clauses: string[]; params: Array<string | number> } {
-  const { clauses, params } = hourWhere(f);
+/** WHERE of a unique_sessions read: clicks from click_cells by their hour, rage clicks from rage_clicks by the whole hours their time falls in. */
+function sessionWhere(f: SessionCellFilter): { table: string; clauses: string[]; params: Array<string | number | null> } {
   const rage = f.source === "rageclick";
-  if (f.fromHour !== undefined) {
-    clauses.push(rage ? "ts >= ?" : "hour >= ?");
-    params.push(rage ? f.fromHour * HOUR_MS : f.fromHour);
-  }
-  if (f.toHour !== undefined) {
-    clauses.push(rage ? "ts < ?" : "hour <= ?");
-    params.push(rage ? (f.toHour + 1) * HOUR_MS : f.toHour);
-  }
-  return { table: rage ? "rage_clicks" : "click_cells", clauses, params: params as Array<string | number> };
+  return { table: rage ? "rage_clicks" : "click_cells", ...hourRangeWhere(f, rage) };
 }
 
 /** Distinct sessions per viewport bucket (see StorageAdapter.sessionSummary), counted by SQLite. */

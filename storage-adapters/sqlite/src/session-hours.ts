@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { ElementFilter, ElementRow, ScrollDepthRow, ScrollFilter, SeriesFilter, SeriesRow } from "@m-software-engineering/heat-collector-kernel";
+import type { ElementFilter, ElementRow, HourRangeFilter, ScrollDepthRow, ScrollFilter, SeriesFilter, SeriesRow } from "@m-software-engineering/heat-collector-kernel";
 
 type Param = string | number | null;
 type Prepare = (sql: string) => Database.Statement;
@@ -83,8 +83,25 @@ export class NewClickCells {
 /** A bucket's width ("1300x700" → 1300), as SQL. */
 const WIDTH = "CAST(substr(bucket, 1, instr(bucket, 'x') - 1) AS INTEGER)";
 
-/** WHERE of an hour-keyed read: project, pages, bucket widths (each caller adds its hours: they differ by table). */
-export function hourWhere(f: { projectId: string; pages?: readonly string[]; widthMin?: number; widthMax?: number; fromHour?: number; toHour?: number }) {
+/**
+ * WHERE of an hour-range read: project, pages, bucket widths and the hours, compared with the
+ * table's `hour` column, or, `byTs`, with the whole hours its `ts` falls in (rage clicks).
+ */
+export function hourRangeWhere(f: HourRangeFilter, byTs: boolean): { clauses: string[]; params: Param[] } {
+  const { clauses, params } = hourWhere(f);
+  if (f.fromHour !== undefined) {
+    clauses.push(byTs ? "ts >= ?" : "hour >= ?");
+    params.push(byTs ? f.fromHour * HOUR_MS : f.fromHour);
+  }
+  if (f.toHour !== undefined) {
+    clauses.push(byTs ? "ts < ?" : "hour <= ?");
+    params.push(byTs ? (f.toHour + 1) * HOUR_MS : f.toHour);
+  }
+  return { clauses, params };
+}
+
+/** WHERE of an hour-keyed read: project, pages, bucket widths (hourRangeWhere adds the hours). */
+function hourWhere(f: HourRangeFilter) {
   const clauses = ["project_id = ?"];
   const params: Param[] = [f.projectId];
   if (f.pages !== undefined) {
@@ -104,18 +121,8 @@ export function hourWhere(f: { projectId: string; pages?: readonly string[]; wid
 
 /** The element ranking (see StorageAdapter.topElements), aggregated by SQLite. */
 export function topElements(prepare: Prepare, f: ElementFilter): { rows: ElementRow[]; totalClicks: number } {
-  const w = hourWhere(f);
-  const hours = [...w.clauses];
-  const params = [...w.params];
-  if (f.fromHour !== undefined) {
-    hours.push("hour >= ?");
-    params.push(f.fromHour);
-  }
-  if (f.toHour !== undefined) {
-    hours.push("hour <= ?");
-    params.push(f.toHour);
-  }
-  const where = hours.join(" AND ");
+  const { clauses, params } = hourRangeWhere(f, false);
+  const where = clauses.join(" AND ");
   const top = prepare(
     `SELECT selector, SUM(clicks) AS clicks, COUNT(DISTINCT session_id) AS sessions FROM element_hours WHERE ${where}
      GROUP BY selector ORDER BY clicks DESC, selector LIMIT ?`,
@@ -123,16 +130,7 @@ export function topElements(prepare: Prepare, f: ElementFilter): { rows: Element
   const total = prepare(`SELECT COALESCE(SUM(clicks), 0) AS n FROM session_hours WHERE ${where}`).get(...params) as { n: number };
   const rage = new Map<string, number>();
   if (top.length > 0) {
-    const r = [...w.clauses];
-    const rp = [...w.params];
-    if (f.fromHour !== undefined) {
-      r.push("ts >= ?");
-      rp.push(f.fromHour * HOUR_MS);
-    }
-    if (f.toHour !== undefined) {
-      r.push("ts < ?");
-      rp.push((f.toHour + 1) * HOUR_MS);
-    }
+    const { clauses: r, params: rp } = hourRangeWhere(f, true);
     const rows = prepare(
       `SELECT selector, COUNT(*) AS n FROM rage_clicks WHERE ${r.join(" AND ")} AND selector IN (SELECT value FROM json_each(?)) GROUP BY selector`,
     ).all(...rp, JSON.stringify(top.map((t) => t.selector))) as Array<{ selector: string; n: number }>;
@@ -143,15 +141,7 @@ export function topElements(prepare: Prepare, f: ElementFilter): { rows: Element
 
 /** The scroll map's sessions (see StorageAdapter.scrollDepths), aggregated by SQLite. */
 export function scrollDepths(prepare: Prepare, f: ScrollFilter): ScrollDepthRow[] {
-  const w = hourWhere(f);
-  if (f.fromHour !== undefined) {
-    w.clauses.push("hour >= ?");
-    w.params.push(f.fromHour);
-  }
-  if (f.toHour !== undefined) {
-    w.clauses.push("hour <= ?");
-    w.params.push(f.toHour);
-  }
+  const w = hourRangeWhere(f, false);
   return prepare(
     `SELECT depth, viewportH, scrolled, COUNT(*) AS sessions FROM (
        SELECT MAX(max_depth) AS depth, MAX(viewport_h) AS viewportH, MAX(max_scroll_y) > 0 AS scrolled FROM session_hours
@@ -170,15 +160,7 @@ export function timeseries(prepare: Prepare, f: SeriesFilter): SeriesRow[] {
   const rage = f.metric === "rageclicks";
   // Rage clicks keep their time: by hour as the other metrics (ts / 3600000).
   const hour = rage ? `ts / ${HOUR_MS}` : "hour";
-  const { clauses, params } = hourWhere(f);
-  if (f.fromHour !== undefined) {
-    clauses.push(rage ? "ts >= ?" : "hour >= ?");
-    params.push(rage ? f.fromHour * HOUR_MS : f.fromHour);
-  }
-  if (f.toHour !== undefined) {
-    clauses.push(rage ? "ts < ?" : "hour <= ?");
-    params.push(rage ? (f.toHour + 1) * HOUR_MS : f.toHour);
-  }
+  const { clauses, params } = hourRangeWhere(f, rage);
   const period = f.interval === "hour" ? hour : `(${hour}) / 24`;
   const value = rage ? "COUNT(*)" : f.metric === "sessions" ? "COUNT(DISTINCT session_id)" : f.metric === "clicks" ? "SUM(clicks)" : "SUM(events)";
   const table = rage ? "rage_clicks" : "session_hours";
