@@ -339,9 +339,10 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 9,
     name: "clicked cells per session hour",
-    // aggregation=unique_sessions: each session's clicked 8 px cells per UTC hour, once each. The
-    // fold adds each journal row's cells with ON CONFLICT DO NOTHING (or its MySQL spelling), so
-    // the clicks already stored are read here whether or not their journal rows are folded yet.
+    // aggregation=unique_sessions: each session's clicked 8 px cells per UTC hour, once each, the
+    // session as its sessionKey (computed here from the same MD5), keyed bucket first. The fold
+    // adds each journal row's cells with ON CONFLICT DO NOTHING (or its MySQL spelling), so the
+    // clicks already stored are read here whether or not their journal rows are folded yet.
     async up(ctx) {
       const { qi, types: c, transaction } = ctx;
       const table = ctx.dialect === "mysql" ? { engine: "InnoDB", charset: "utf8mb4", transaction } : { transaction };
@@ -349,12 +350,12 @@ export const MIGRATIONS: readonly Migration[] = [
         "click_cells",
         {
           project_id: req(c.id, { primaryKey: true }),
-          page_hash: req(c.hash, { primaryKey: true }),
           bucket: req(c.short, { primaryKey: true }),
+          page_hash: req(c.hash, { primaryKey: true }),
           hour: req(BIGINT, { primaryKey: true }),
           gy: req(INTEGER, { primaryKey: true }),
           gx: req(INTEGER, { primaryKey: true }),
-          session_id: req(c.id, { primaryKey: true }),
+          session_key: req(BIGINT, { primaryKey: true }),
           page: req(c.text),
         },
         table,

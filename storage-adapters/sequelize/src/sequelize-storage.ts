@@ -43,11 +43,12 @@ import { FOLD_ROWS, foldJournal, withFoldLock } from "./heat-fold";
 import { listPages, rollupCells, rollupSummary } from "./heat-reads";
 import { rageClickCells, rageClickSummary } from "./rage-fold";
 import { sessionCells, sessionSummary } from "./session-cells";
+import { sessionKey } from "@m-software-engineering/heat-collector-kernel/dist/heat/session-key";
 import { scrollDepths, timeseries, topElements } from "./session-hours";
 import { runMigrations } from "./migrations";
 import { withConnection, type RawConnection } from "./raw-connection";
-import { num, toEvent, toProject, toSecret, toSession, type Row } from "./rows";
-import { Binds, eventWhere, pagesClause } from "./sql";
+import { num, str, toEvent, toProject, toSecret, toSession, type Row } from "./rows";
+import { Binds, chunks, eventWhere, pagesClause } from "./sql";
 
 export type SequelizeStorageOptions = ConnectOptions & {
   /** Times a group is retried after a deadlock or serialization failure (all or nothing). Default 4. */
@@ -357,11 +358,16 @@ export class SequelizeStorage implements StorageAdapter {
         [projectId, projectId, userId],
         t,
       );
-      await this.affected(
-        "DELETE FROM click_cells WHERE project_id = $1 AND session_id IN (SELECT session_id FROM sessions WHERE project_id = $2 AND user_id = $3)",
-        [projectId, projectId, userId],
-        t,
-      );
+      // Clicked cells name sessions by key (sessionKey): the user's sessions' keys, computed here.
+      const sessions = await this.sequelize.query<{ session_id: unknown }>("SELECT session_id FROM sessions WHERE project_id = $1 AND user_id = $2", {
+        bind: [projectId, userId],
+        type: QueryTypes.SELECT,
+        transaction: t,
+      });
+      for (const part of chunks(sessions.map((r) => sessionKey(str(r.session_id))), 1)) {
+        const b = new Binds();
+        await this.affected(`DELETE FROM click_cells WHERE project_id = ${b.add(projectId)} AND session_key IN (${b.list(part)})`, b.values, t);
+      }
       await this.affected(
         "DELETE FROM session_hours WHERE project_id = $1 AND session_id IN (SELECT session_id FROM sessions WHERE project_id = $2 AND user_id = $3)",
         [projectId, projectId, userId],

@@ -1,4 +1,7 @@
 import type Database from "better-sqlite3";
+import type { StoredEvent } from "@m-software-engineering/heat-collector-kernel";
+import { forEachSample } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
+import { NewClickCells } from "./session-hours";
 import { rederiveRageClicks, type ClickRow, type RageClickRecord, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 import { TILE_CELLS, cellIndex, encodeTile, tileKey, tileX, tileY } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-codec";
 
@@ -13,6 +16,16 @@ export interface Migration {
 /** What a data step may need from the adapter's options. */
 export interface MigrationContext {
   rageClicks: RageClickRule;
+}
+
+/** Migration 13's data step: the cells of the clicks already stored (cell and key as the writer computes them). */
+function backfillClickCells(db: Database.Database): void {
+  const cells = new NewClickCells();
+  const clicks = db.prepare("SELECT project_id, session_id, ts, page, bucket, data FROM events WHERE type = 'click'");
+  for (const r of clicks.iterate() as Iterable<{ project_id: string; session_id: string; ts: number; page: string; bucket: string; data: string }>) {
+    forEachSample({ type: "click", data: JSON.parse(r.data) } as StoredEvent, (gx, gy) => cells.add(r.project_id, r.ts, r.page, r.bucket, gx, gy, r.session_id));
+  }
+  cells.write((sql) => db.prepare(sql));
 }
 
 /** Migration 5's data step: every (dim, span, period) of the cell rollup re-encoded as tiles. */
@@ -419,23 +432,20 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 13,
     name: "clicked cells per session hour",
     // aggregation=unique_sessions: each session's clicked 8 px cells per UTC hour, once each (so a
-    // retried click adds nothing). The clicks already stored are read here with the grid's cell
-    // rule, max(0, floor(v / 8)): truncating a non-negative quotient is its floor.
+    // retried click adds nothing), the session as its sessionKey. Keyed bucket first: a heatmap
+    // reads its drawn buckets. The clicks already stored are read here with the grid's cell rule.
     sql: `
       CREATE TABLE click_cells (
         project_id TEXT NOT NULL,
-        page TEXT NOT NULL,
         bucket TEXT NOT NULL,
+        page TEXT NOT NULL,
         hour INTEGER NOT NULL,
         gy INTEGER NOT NULL,
         gx INTEGER NOT NULL,
-        session_id TEXT NOT NULL,
-        PRIMARY KEY (project_id, page, bucket, hour, gy, gx, session_id)
+        session_key INTEGER NOT NULL,
+        PRIMARY KEY (project_id, bucket, page, hour, gy, gx, session_key)
       ) WITHOUT ROWID;
-      INSERT OR IGNORE INTO click_cells (project_id, page, bucket, hour, gy, gx, session_id)
-        SELECT project_id, page, bucket, ts / 3600000, MAX(0, CAST((data ->> '$.y') / 8.0 AS INTEGER)), MAX(0, CAST((data ->> '$.x') / 8.0 AS INTEGER)), session_id
-        FROM events
-        WHERE type = 'click' AND json_type(data, '$.x') IN ('integer', 'real') AND json_type(data, '$.y') IN ('integer', 'real');
     `,
+    run: backfillClickCells,
   },
 ];

@@ -1,4 +1,6 @@
 import type Database from "better-sqlite3";
+// The module alone, not the kernel's index: the writer thread loads this file too.
+import { sessionKey } from "@m-software-engineering/heat-collector-kernel/dist/heat/session-key";
 import type { ElementFilter, ElementRow, HourRangeFilter, ScrollDepthRow, ScrollFilter, SeriesFilter, SeriesRow } from "@m-software-engineering/heat-collector-kernel";
 
 type Param = string | number | null;
@@ -59,22 +61,26 @@ export class NewElementClicks {
   }
 }
 
-/** The clicked 8 px cells of a write's new clicks, per (project, page, bucket, UTC hour, session), each once. */
+/** The clicked 8 px cells of a write's new clicks, per (project, bucket, page, UTC hour, session), each once. */
 export class NewClickCells {
-  private readonly rows = new Map<string, [string, string, string, number, number, number, string]>();
+  private readonly rows = new Map<string, [string, string, string, number, number, number, number]>();
+  /** Keys of the write's sessions: a batch is one session, so MD5 runs once per batch, not per click. */
+  private readonly keys = new Map<string, number>();
 
   add(projectId: string, ts: number, page: string, bucket: string, gx: number, gy: number, sessionId: string): void {
+    let key = this.keys.get(sessionId);
+    if (key === undefined) this.keys.set(sessionId, (key = sessionKey(sessionId)));
     const hour = Math.floor(ts / HOUR_MS);
-    const key = `${projectId}\u0000${page}\u0000${bucket}\u0000${hour}\u0000${gy}\u0000${gx}\u0000${sessionId}`;
-    if (!this.rows.has(key)) this.rows.set(key, [projectId, page, bucket, hour, gy, gx, sessionId]);
+    const id = `${projectId}\u0000${bucket}\u0000${page}\u0000${hour}\u0000${gy}\u0000${gx}\u0000${key}`;
+    if (!this.rows.has(id)) this.rows.set(id, [projectId, bucket, page, hour, gy, gx, key]);
   }
 
   /** Adds the cells not kept yet, inside the caller's transaction. */
   write(prepare: Prepare): void {
     if (this.rows.size === 0) return;
     const put = prepare(
-      `INSERT INTO click_cells (project_id, page, bucket, hour, gy, gx, session_id) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (project_id, page, bucket, hour, gy, gx, session_id) DO NOTHING`,
+      `INSERT INTO click_cells (project_id, bucket, page, hour, gy, gx, session_key) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (project_id, bucket, page, hour, gy, gx, session_key) DO NOTHING`,
     );
     for (const row of this.rows.values()) put.run(...row);
   }

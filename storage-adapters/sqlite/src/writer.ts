@@ -8,6 +8,7 @@ import { HeatTileStore, registerTileFunctions } from "./heat-tiles";
 import { MIGRATIONS, type Migration } from "./migrations";
 import { NewClicks } from "./rage-clicks";
 import { NewActivity, NewClickCells, NewElementClicks } from "./session-hours";
+import { sessionKey } from "@m-software-engineering/heat-collector-kernel/dist/heat/session-key";
 import { DEFAULT_RAGE_CLICK_RULE, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 import { openDatabase, StatementCache } from "./open-database";
 import { toEvent, type Row } from "./rows";
@@ -475,10 +476,11 @@ export class SqliteWriter {
       a.projectId,
       a.userId,
     );
-    this.stmt("DELETE FROM click_cells WHERE project_id = ? AND session_id IN (SELECT session_id FROM sessions WHERE project_id = ? AND user_id = ?)").run(
+    // Clicked cells name sessions by key (sessionKey): the user's sessions' keys, computed here.
+    const sessions = this.stmt("SELECT session_id FROM sessions WHERE project_id = ? AND user_id = ?").pluck().all(a.projectId, a.userId) as string[];
+    this.stmt("DELETE FROM click_cells WHERE project_id = ? AND session_key IN (SELECT value FROM json_each(?))").run(
       a.projectId,
-      a.projectId,
-      a.userId,
+      JSON.stringify(sessions.map(sessionKey)),
     );
     this.stmt("DELETE FROM session_hours WHERE project_id = ? AND session_id IN (SELECT session_id FROM sessions WHERE project_id = ? AND user_id = ?)").run(
       a.projectId,

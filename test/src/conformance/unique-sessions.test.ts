@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import request from "supertest";
 import type { Express } from "express";
-import type { IngestEvent, IngestPayload } from "@m-software-engineering/heat-collector";
+import type { IngestEvent, IngestPayload, StorageAdapter } from "@m-software-engineering/heat-collector";
 import { PROJECT, startCollector, type TestCollector } from "../helpers/collector";
 import { requireService } from "../helpers/services";
 import { SdkSession } from "../helpers/sdk";
@@ -74,12 +74,14 @@ for (const target of TARGETS) {
     this.timeout(60_000);
     let store: Store | undefined;
     let c: TestCollector;
+    let storage: StorageAdapter;
     const seen: Record<string, unknown> = {};
 
     before(async function () {
       if (target.service) await requireService(this, target.service.name, target.service.probe);
       store = await target.setUp();
-      c = await startCollector({ storage: store.adapter() });
+      storage = store.adapter();
+      c = await startCollector({ storage });
     });
     after(async () => {
       await c?.close();
@@ -206,6 +208,23 @@ for (const target of TARGETS) {
       expect(values(unique)).to.deep.equal([[708, 396, 2]]);
       expect(unique.meta.typeBreakdown).to.deep.equal({ rageclick: 2 });
       seen.rage = unique;
+    });
+
+    it("forgets an erased user's sessions", async () => {
+      const page = "/u/erased";
+      const kept = new Visitor("kept", page);
+      const gone = new Visitor("gone", page);
+      await ingest(c.app, kept.batch([kept.click(0, 300, 300)]));
+      const p = gone.batch([gone.click(1000, 301, 301), gone.click(5000, 600, 200)]);
+      await ingest(c.app, { ...p, user: { id: "user-erased" } });
+      expect(values(await heat(c.app, `path=${page}&${GRID}&aggregation=unique_sessions`))).to.deep.equal([
+        [612, 204, 1],
+        [300, 300, 2],
+      ].sort((a, b) => a[1]! - b[1]!));
+      await storage.eraseUser(PROJECT.id, "user-erased");
+      const after = await heat(c.app, `path=${page}&${GRID}&aggregation=unique_sessions`);
+      expect(values(after)).to.deep.equal([[300, 300, 1]]);
+      expect(after.meta.total).to.equal(1);
     });
 
     it("refuses unique_sessions for types whose sessions per cell are not kept", async () => {

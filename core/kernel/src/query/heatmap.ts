@@ -1,6 +1,6 @@
 import { PLOTTABLE_TYPES, type EventType } from "../events";
 import type { HeatmapBody, HeatmapPoint } from "../context";
-import { BASE_CELL_PX, forEachSample, periodIndex, periodStart } from "../heat/grid";
+import { BASE_CELL_PX, forEachSample, HOUR_MS, periodIndex, periodStart } from "../heat/grid";
 import type { RollupFilter, RollupRange, RollupSummaryRow, StorageAdapter } from "../storage/adapter";
 import type { RollupSpan, StoredEvent } from "../storage/records";
 import type { HeatmapQuery } from "./params";
@@ -167,9 +167,20 @@ function rageClickSource(storage: StorageAdapter, projectId: string, q: HeatmapQ
 function sessionSource(storage: StorageAdapter, projectId: string, q: HeatmapQuery, pages: readonly string[] | undefined): HeatSource {
   const type = q.type === "rageclick" ? "rageclick" : "click";
   const filter = { ...hourRangeFilter(projectId, q, pages), source: type } as const;
+  /** The whole hours selected, in epoch ms: where the deepest row is read (clicks: whole rollup periods, no edges). */
+  const fromTs = filter.fromHour === undefined ? undefined : filter.fromHour * HOUR_MS;
+  const toTs = filter.toHour === undefined ? undefined : (filter.toHour + 1) * HOUR_MS - 1;
   return {
     async summary() {
-      return (await storage.sessionSummary(filter)).map((r) => ({ bucket: r.bucket, n: r.sessions, maxGy: r.maxGy, type, plottable: true, positioned: true }));
+      const deepest = new Map<string, number>();
+      if (type === "rageclick") {
+        const rows = await storage.rageClickSummary({ projectId, ...(pages && { pages }), ...(fromTs !== undefined && { fromTs }), ...(toTs !== undefined && { toTs }) });
+        for (const r of rows) deepest.set(r.bucket, r.maxGy);
+      } else {
+        const { ranges } = splitRange(fromTs, toTs);
+        for (const r of ranges.length > 0 ? await storage.rollupSummary({ projectId, ...(pages && { pages }), types: ["click"], ranges }) : []) deepest.set(r.bucket, r.maxGy);
+      }
+      return (await storage.sessionSummary(filter)).map((r) => ({ bucket: r.bucket, n: r.sessions, maxGy: deepest.get(r.bucket) ?? 0, type, plottable: true, positioned: true }));
     },
     async cells(buckets, cellFactor, grid) {
       const drawn = buckets.map((bucket) => ({ bucket, width: bucketViewport(bucket).w }));

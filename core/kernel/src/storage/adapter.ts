@@ -95,11 +95,10 @@ export interface SessionCellFilter extends HourRangeFilter {
   source: "click" | "rageclick";
 }
 
-/** Distinct sessions per viewport bucket, and the deepest 8 px row of their samples. */
+/** Distinct sessions per viewport bucket. */
 export interface SessionSummaryRow {
   bucket: string;
   sessions: number;
-  maxGy: number;
 }
 
 /**
@@ -222,10 +221,11 @@ export interface StorageAdapter {
   rageClickCells(filter: DerivedFilter & { buckets: readonly string[]; cellFactor: number }): Promise<RageClickCellRow[]>;
 
   /**
-   * aggregation=unique_sessions: distinct sessions per viewport bucket, and per drawn cell of the
-   * grid, counted by the database. Clicks: from each session's clicked 8 px cells, kept per UTC
-   * hour as clicks are stored (a retried click adds nothing); rage clicks: from their runs. Both
-   * select the whole hours `fromHour` / `toHour` name; the cost follows (session, cell) pairs.
+   * aggregation=unique_sessions: distinct sessions per viewport bucket (clicks: from the session
+   * hours with clicks; rage clicks: from their runs), and per drawn cell of the grid (clicks: from
+   * each session's clicked 8 px cells, kept per UTC hour under `sessionKey` as clicks are stored,
+   * so a retried click adds nothing), counted by the database. Both select the whole hours
+   * `fromHour` / `toHour` name; the cells' cost follows (session, cell, hour) triples.
    */
   sessionSummary(filter: SessionCellFilter): Promise<SessionSummaryRow[]>;
   sessionCells(filter: SessionGridFilter): Promise<SessionCellRow[]>;
