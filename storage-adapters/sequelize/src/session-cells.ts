@@ -74,9 +74,12 @@ export function backfillClickCellsSql(dialect: Dialect): string {
 export async function sessionSummary(select: Select, dialect: Dialect, f: SessionCellFilter): Promise<SessionSummaryRow[]> {
   const b = new Binds();
   const rage = f.source === "rageclick";
+  // DISTINCT in a subquery, then COUNT(*): MariaDB's COUNT(DISTINCT) per group took 130 ms where this takes 32 (PostgreSQL: 21 vs 14).
   const rows = await select(
-    `SELECT bucket, COUNT(DISTINCT session_id) AS sessions FROM ${rage ? "rage_clicks" : "session_hours"}
-     WHERE ${hourRangeWhere(b, dialect, f, rage)}${rage ? "" : " AND clicks > 0"} GROUP BY bucket ORDER BY bucket`,
+    `SELECT bucket, COUNT(*) AS sessions FROM (
+       SELECT DISTINCT bucket, session_id FROM ${rage ? "rage_clicks" : "session_hours"}
+       WHERE ${hourRangeWhere(b, dialect, f, rage)}${rage ? "" : " AND clicks > 0"}
+     ) s GROUP BY bucket ORDER BY bucket`,
     b.values,
   );
   return rows.map((r: Row) => ({ bucket: str(r.bucket), sessions: num(r.sessions) }));
@@ -99,11 +102,16 @@ export async function sessionCells(select: Select, dialect: Dialect, f: SessionG
   const column = f.relative ? intDiv(dialect, `(8 * ${gx} + 4) * ${int(f.columns)}`, `(${width()})`) : intDiv(dialect, "gx", int(k));
   const cx = `LEAST(${column}, ${int(f.columns - 1)})`;
   const cy = intDiv(dialect, "gy", int(k));
-  const where = hourRangeWhere(b, dialect, f, rage);
-  const rows = await select(
-    `SELECT ${cx} AS cx, ${cy} AS cy, COUNT(DISTINCT ${rage ? "session_id" : "session_key"}) AS sessions FROM ${rage ? "rage_clicks" : "click_cells"}
-     WHERE ${where} AND bucket IN (${b.list(f.drawn.map((d) => d.bucket))}) GROUP BY cy, cx ORDER BY cy, cx`,
-    b.values,
-  );
+  const where = `${hourRangeWhere(b, dialect, f, rage)} AND bucket IN (${b.list(f.drawn.map((d) => d.bucket))})`;
+  const session = rage ? "session_id" : "session_key";
+  const table = rage ? "rage_clicks" : "click_cells";
+  // Each planner's faster form, at 1M events: PostgreSQL counts distinct per group (50 ms, 180 relative, against 67 and
+  // 296 through a DISTINCT subquery); MariaDB the other way round (60 and 300 ms, against 74 and 351).
+  const sql =
+    dialect === "pg"
+      ? `SELECT ${cx} AS cx, ${cy} AS cy, COUNT(DISTINCT ${session}) AS sessions FROM ${table} WHERE ${where} GROUP BY cy, cx ORDER BY cy, cx`
+      : `SELECT cx, cy, COUNT(*) AS sessions FROM (SELECT DISTINCT ${cx} AS cx, ${cy} AS cy, ${session} FROM ${table} WHERE ${where}) s
+         GROUP BY cy, cx ORDER BY cy, cx`;
+  const rows = await select(sql, b.values);
   return rows.map((r: Row) => ({ cx: num(r.cx), cy: num(r.cy), sessions: num(r.sessions) }));
 }
