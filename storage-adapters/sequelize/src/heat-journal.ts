@@ -20,7 +20,8 @@ import { cellIndex, putVarint, TILE_CELLS, tileKey, tileX, tileY, varint } from 
  *   scrolls (absent before the scroll map): count, then per (session, page, bucket, hour) those and
  *   the deepest scroll, largest scrollY and tallest viewport (scrollOf): maxima the fold merges.
  *   click cells (absent before unique sessions): count, then per (session, page, bucket, hour, 8 px
- *   cell) with a new click those and gx, gy: what the fold adds to click_cells, once each.
+ *   cell) with a new click the index of its (session, page, bucket, hour) in the activity section,
+ *   and gx, gy: what the fold adds to click_cells, once each (an index, not the strings again).
  */
 export interface JournalRecord {
   page: string;
@@ -66,8 +67,10 @@ export class JournalBuilder {
   private readonly elements = new Map<string, JournalElement>();
   /** Per (session, page, bucket, hour): the scroll map's maxima of the new events. */
   private readonly scrolls = new Map<string, JournalScroll>();
-  /** Per (session, page, bucket, hour, 8 px cell) with a new click: the cell, once. */
-  private readonly clickCells = new Map<string, JournalClickCell>();
+  /** Per (session, page, bucket, hour, 8 px cell) with a new click: its activity entry's index and the cell, once. */
+  private readonly clickCells = new Map<string, [activity: number, gx: number, gy: number]>();
+  /** Index of each activity key in the activity section (its insertion order). */
+  private readonly activityIndex = new Map<string, number>();
 
   add(e: StoredEvent): void {
     const dimKey = `${e.page}\u0000${e.bucket}\u0000${e.type}`;
@@ -86,6 +89,7 @@ export class JournalBuilder {
     const into = open;
     const activityKey = `${e.sessionId}\u0000${e.page}\u0000${e.bucket}\u0000${hour}`;
     const act = this.activity.get(activityKey);
+    if (!act) this.activityIndex.set(activityKey, this.activity.size);
     if (act) {
       act.events++;
       if (e.type === "click") act.clicks++;
@@ -113,7 +117,7 @@ export class JournalBuilder {
     forEachSample(e, (gx, gy) => {
       if (click) {
         const cellKey = `${activityKey}\u0000${gx}\u0000${gy}`;
-        if (!this.clickCells.has(cellKey)) this.clickCells.set(cellKey, { sessionId: e.sessionId, page: e.page, bucket: e.bucket, hour, gx, gy });
+        if (!this.clickCells.has(cellKey)) this.clickCells.set(cellKey, [this.activityIndex.get(activityKey)!, gx, gy]);
       }
       into.samples.push(tileKey(gx, gy) * TILE_CELLS + cellIndex(gx, gy));
       into.n++;
@@ -147,7 +151,7 @@ export class JournalBuilder {
     for (const a of this.scrolls.values()) scrolls.str(a.sessionId).str(a.page).str(a.bucket).uint(a.hour).uint(a.depth).uint(a.scrollY).uint(a.viewportH);
     parts.push(scrolls.done());
     const clickCells = new Writer().uint(this.clickCells.size);
-    for (const a of this.clickCells.values()) clickCells.str(a.sessionId).str(a.page).str(a.bucket).uint(a.hour).uint(a.gx).uint(a.gy);
+    for (const [activity, gx, gy] of this.clickCells.values()) clickCells.uint(activity).uint(gx).uint(gy);
     parts.push(clickCells.done());
     return Buffer.concat(parts);
   }
@@ -318,7 +322,10 @@ export function readJournal(body: Uint8Array): {
   }
   const clickCells: JournalClickCell[] = [];
   if (at < buf.length) {
-    for (let i = uint(); i > 0; i--) clickCells.push({ sessionId: str(), page: str(), bucket: str(), hour: uint(), gx: uint(), gy: uint() });
+    for (let i = uint(); i > 0; i--) {
+      const { sessionId, page, bucket, hour } = activity[uint()]!;
+      clickCells.push({ sessionId, page, bucket, hour, gx: uint(), gy: uint() });
+    }
   }
   return { records, clicks, activity, elements, scrolls, clickCells };
 }
