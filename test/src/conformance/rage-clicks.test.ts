@@ -6,10 +6,10 @@
 import { expect } from "chai";
 import request from "supertest";
 import type { Express } from "express";
-import type { IngestEvent, IngestPayload, StorageAdapter } from "@m-software-engineering/heat-collector";
+import type { StorageAdapter } from "@m-software-engineering/heat-collector";
 import { PROJECT, startCollector, tempDir, type TestCollector } from "../helpers/collector";
 import { requireService } from "../helpers/services";
-import { SdkSession } from "../helpers/sdk";
+import { ClickSession, describeIdenticalAnswers, ingest, type Answers } from "./click-sessions";
 import { freshDatabase, SEQUELIZE_SERVERS, TARGETS, type Store } from "./stores";
 import { runMigrations, SequelizeStorage } from "@m-software-engineering/heat-collector-storage-sequelize";
 import { toWriteBatch } from "@m-software-engineering/heat-collector-kernel/dist/ingest/to-records";
@@ -18,30 +18,8 @@ import { join } from "node:path";
 const T0 = Date.UTC(2026, 10, 3, 9, 0, 0);
 const api = `/api/projects/${PROJECT.id}`;
 
-/** A session on its own page whose clicks happen at given offsets (ms) and positions. */
-class RageSession {
-  readonly sdk: SdkSession;
-  constructor(
-    readonly name: string,
-    private readonly start = T0,
-  ) {
-    this.sdk = new SdkSession(`rage-${name}`, start);
-  }
-  get page(): string {
-    return `/rage/${this.name}`;
-  }
-  click(at: number, x: number, y: number, page = this.page): IngestEvent {
-    return { ...this.sdk.click(x, y, page, "button#pay"), ts: this.start + at };
-  }
-  batch(events: IngestEvent[]): IngestPayload {
-    const p = this.sdk.payload(events);
-    const times = events.map((e) => e.ts);
-    return { ...p, session: { ...p.session, startedAt: Math.min(...times), lastSeenAt: Math.max(...times) } };
-  }
-}
-
-const ingest = (app: Express, payload: IngestPayload) =>
-  request(app).post("/ingest").set("x-project-key", PROJECT.key).set("content-type", "application/json").send(JSON.stringify(payload)).expect(200);
+/** A session on its own page, /rage/<name>, clicking button#pay. */
+const rageSession = (name: string, start = T0) => new ClickSession(`rage-${name}`, `/rage/${name}`, start, "button#pay");
 
 interface Heat {
   points: Array<{ x: number; y: number; value: number }>;
@@ -51,7 +29,7 @@ const rage = async (app: Express, query: string): Promise<Heat> => (await reques
 const runsOn = async (app: Express, page: string) => (await rage(app, `path=${encodeURIComponent(page)}`)).meta.total;
 
 /** Every rage-click response of the suite, per store, compared once all stores ran. */
-const answers = new Map<string, Record<string, unknown>>();
+const answers: Answers = new Map();
 
 for (const target of TARGETS) {
   describe(`rage clicks: ${target.name}`, function () {
@@ -82,7 +60,7 @@ for (const target of TARGETS) {
         ["two-clicks", [[0, 400, 300], [100, 400, 300]], 0],
       ];
       for (const [name, clicks, runs] of cases) {
-        const s = new RageSession(name);
+        const s = rageSession(name);
         await ingest(c.app, s.batch(clicks.map(([at, x, y]) => s.click(at, x, y))));
         expect(await runsOn(c.app, s.page), name).to.equal(runs);
         seen[name] = await rage(c.app, `path=${s.page}`);
@@ -95,7 +73,7 @@ for (const target of TARGETS) {
 
     it("finds a run split across two batches of one session, sent in either order", async () => {
       for (const order of ["in-order", "reversed"] as const) {
-        const s = new RageSession(`split-${order}`);
+        const s = rageSession(`split-${order}`);
         const first = s.batch([s.click(0, 200, 200), s.click(400, 202, 201)]);
         const second = s.batch([s.click(800, 199, 203), s.click(5000, 900, 900)]);
         for (const b of order === "in-order" ? [first, second] : [second, first]) await ingest(c.app, b);
@@ -105,7 +83,7 @@ for (const target of TARGETS) {
     });
 
     it("counts a retried batch once, re-sent later or concurrently", async () => {
-      const s = new RageSession("retried");
+      const s = rageSession("retried");
       const a = s.batch([s.click(0, 50, 50), s.click(300, 52, 50)]);
       const b = s.batch([s.click(600, 51, 52), s.click(900, 50, 51), s.click(3000, 50, 50), s.click(3300, 50, 50), s.click(3600, 50, 50)]);
       await ingest(c.app, a);
@@ -118,13 +96,13 @@ for (const target of TARGETS) {
     });
 
     it("keeps one run per burst at one spot, moves it to an earlier click that arrives late, and never joins pages", async () => {
-      const burst = new RageSession("burst");
+      const burst = rageSession("burst");
       // Six clicks 300 ms apart at one spot: one run, however long the burst; after a 2 s pause, another.
       await ingest(c.app, burst.batch([0, 300, 600, 900, 1200, 1500, 3600, 3900, 4200].map((at) => burst.click(at, 640, 480))));
       expect(await runsOn(c.app, burst.page)).to.equal(2);
       seen.burst = await rage(c.app, `path=${burst.page}`);
 
-      const late = new RageSession("late");
+      const late = rageSession("late");
       await ingest(c.app, late.batch([late.click(500, 300, 300), late.click(900, 300, 300), late.click(1300, 300, 300)]));
       // 8 px cells at the default resolution on a 1300 px viewport: x 300 is the cell centred on 300.
       expect((await rage(c.app, `path=${late.page}`)).points).to.deep.equal([{ x: 300, y: 300, value: 1 }]);
@@ -133,7 +111,7 @@ for (const target of TARGETS) {
       expect((await rage(c.app, `path=${late.page}`)).points).to.deep.equal([{ x: 284, y: 300, value: 1 }]);
       seen.late = await rage(c.app, `path=${late.page}`);
 
-      const pages = new RageSession("pages");
+      const pages = rageSession("pages");
       await ingest(c.app, pages.batch([pages.click(0, 10, 10, "/rage/pages-a"), pages.click(100, 10, 10, "/rage/pages-b"), pages.click(200, 10, 10, "/rage/pages-a")]));
       expect((await rage(c.app, `pathPattern=${encodeURIComponent("/rage/pages-*")}`)).meta.total).to.equal(0);
     });
@@ -149,13 +127,13 @@ for (const target of TARGETS) {
     });
 
     it("forgets an erased user's runs and purges old ones", async () => {
-      const s = new RageSession("erased", T0 - 86_400_000);
+      const s = rageSession("erased", T0 - 86_400_000);
       const p = s.batch([s.click(0, 5, 5), s.click(10, 5, 5), s.click(20, 5, 5)]);
       await ingest(c.app, { ...p, user: { id: "rage-user" } });
       expect(await runsOn(c.app, s.page)).to.equal(1);
       await storage.eraseUser(PROJECT.id, "rage-user");
       expect(await runsOn(c.app, s.page)).to.equal(0);
-      const old = new RageSession("purged", T0 - 86_400_000);
+      const old = rageSession("purged", T0 - 86_400_000);
       await ingest(c.app, old.batch([old.click(0, 5, 5), old.click(10, 5, 5), old.click(20, 5, 5)]));
       expect(await runsOn(c.app, old.page)).to.equal(1);
       await storage.purgeBefore(T0 - 3600_000);
@@ -165,25 +143,18 @@ for (const target of TARGETS) {
   });
 }
 
-describe("rage clicks: identical answers on every store", () => {
-  it("answers alike", function () {
-    const [ref, ...others] = [...answers.entries()];
-    if (!ref || others.length === 0) this.skip();
-    for (const [name, seen] of others) expect(JSON.stringify(seen), `${name} vs ${ref![0]}`).to.equal(JSON.stringify(ref![1]));
-    expect(Object.keys(ref![1])).to.have.length.greaterThan(8);
-  });
-});
+describeIdenticalAnswers("rage clicks: identical answers on every store", answers, (n) => expect(n).to.be.greaterThan(8));
 
 describe("rage clicks: thresholds per collector", () => {
   it("counts by the configured rule (4 clicks within 50 px and 500 ms)", async () => {
     const tmp = tempDir();
     const c = await startCollector({ db: { dialect: "sqlite", file: join(tmp.dir, "heat.db") }, analytics: { rageClicks: { minClicks: 4, radiusPx: 50, windowMs: 500 } } });
     try {
-      const three = new RageSession("three");
+      const three = rageSession("three");
       await ingest(c.app, three.batch([three.click(0, 100, 100), three.click(100, 100, 100), three.click(200, 100, 100)]));
-      const four = new RageSession("four");
+      const four = rageSession("four");
       await ingest(c.app, four.batch([four.click(0, 100, 100), four.click(100, 140, 100), four.click(200, 100, 140), four.click(500, 100, 100)]));
-      const slow = new RageSession("slow");
+      const slow = rageSession("slow");
       await ingest(c.app, slow.batch([slow.click(0, 100, 100), slow.click(100, 100, 100), slow.click(200, 100, 100), slow.click(501, 100, 100)]));
       expect([await runsOn(c.app, three.page), await runsOn(c.app, four.page), await runsOn(c.app, slow.page)]).to.deep.equal([0, 1, 0]);
     } finally {
@@ -211,8 +182,8 @@ for (const server of SEQUELIZE_SERVERS) {
       try {
         const old = open();
         expect(await runMigrations(old.sequelize, server.dialect, { upTo: 4 })).to.deep.equal([1, 2, 3, 4]);
-        const one = new RageSession("before-one");
-        const two = new RageSession("before-two");
+        const one = rageSession("before-one");
+        const two = rageSession("before-two");
         const payloads = [
           one.batch([one.click(0, 100, 100), one.click(400, 101, 100)]),
           one.batch([one.click(800, 100, 102), one.click(5000, 100, 100), one.click(5100, 100, 100), one.click(5200, 100, 100)]),

@@ -7,10 +7,10 @@
 import { expect } from "chai";
 import request from "supertest";
 import type { Express } from "express";
-import type { IngestEvent, IngestPayload, StorageAdapter } from "@m-software-engineering/heat-collector";
+import type { IngestEvent, StorageAdapter } from "@m-software-engineering/heat-collector";
 import { PROJECT, startCollector, type TestCollector } from "../helpers/collector";
 import { requireService } from "../helpers/services";
-import { SdkSession } from "../helpers/sdk";
+import { ClickSession, describeIdenticalAnswers, ingest, type Answers } from "./click-sessions";
 import { TARGETS, type Store } from "./stores";
 
 const T0 = Date.UTC(2026, 10, 4, 9, 0, 0);
@@ -18,28 +18,8 @@ const api = `/api/projects/${PROJECT.id}`;
 /** 1,300 px wide bucket at resolution 54: cells of 3 × 8 = 24 px, 55 columns. */
 const GRID = "resolution=54";
 
-/** A session whose clicks happen at given offsets (ms from T0) on one page. */
-class Visitor {
-  readonly sdk: SdkSession;
-  constructor(
-    name: string,
-    readonly page: string,
-    viewport = { w: 1280, h: 720, dpr: 1 },
-  ) {
-    this.sdk = new SdkSession(`uniq-${name}`, T0, viewport);
-  }
-  click(at: number, x: number, y: number): IngestEvent {
-    return { ...this.sdk.click(x, y, this.page, "a.cta"), ts: T0 + at };
-  }
-  batch(events: IngestEvent[]): IngestPayload {
-    const p = this.sdk.payload(events);
-    const times = events.map((e) => e.ts);
-    return { ...p, session: { ...p.session, startedAt: Math.min(...times), lastSeenAt: Math.max(...times) } };
-  }
-}
-
-const ingest = (app: Express, payload: IngestPayload) =>
-  request(app).post("/ingest").set("x-project-key", PROJECT.key).set("content-type", "application/json").send(JSON.stringify(payload)).expect(200);
+/** A session clicking a.cta on `page`, at offsets from T0. */
+const visitor = (name: string, page: string, viewport?: { w: number; h: number; dpr: number }) => new ClickSession(`uniq-${name}`, page, T0, "a.cta", viewport);
 
 interface Heat {
   points: Array<{ x: number; y: number; value: number }>;
@@ -67,7 +47,7 @@ function expected(clicks: ReadonlyArray<[session: string, x: number, y: number]>
 }
 
 /** Every response of the suite, per store, compared once all stores ran. */
-const answers = new Map<string, Record<string, unknown>>();
+const answers: Answers = new Map();
 
 for (const target of TARGETS) {
   describe(`unique sessions: ${target.name}`, function () {
@@ -91,9 +71,9 @@ for (const target of TARGETS) {
 
     it("counts a session once per drawn cell, however many clicks or 8 px cells it has there; total_count counts clicks", async () => {
       const page = "/u/basic";
-      const a = new Visitor("a", page);
-      const b = new Visitor("b", page);
-      const z = new Visitor("z", page);
+      const a = visitor("a", page);
+      const b = visitor("b", page);
+      const z = visitor("z", page);
       // a: three clicks 5 s apart in 8 px cell (12, 12) and one in (13, 12): all in drawn cell (4, 4).
       await ingest(c.app, a.batch([a.click(0, 100, 100), a.click(5000, 100, 100), a.click(10_000, 101, 99), a.click(15_000, 110, 100)]));
       await ingest(c.app, b.batch([b.click(2000, 105, 100), b.click(7000, 500, 300)]));
@@ -122,8 +102,8 @@ for (const target of TARGETS) {
 
     it("counts a retried batch, re-sent later or concurrently, once", async () => {
       const page = "/u/retried";
-      const v = new Visitor("retried", page);
-      const w = new Visitor("other", page);
+      const v = visitor("retried", page);
+      const w = visitor("other", page);
       const first = v.batch([v.click(0, 300, 300), v.click(4000, 310, 305)]);
       const second = w.batch([w.click(1000, 302, 301)]);
       await ingest(c.app, first);
@@ -139,8 +119,8 @@ for (const target of TARGETS) {
 
     it("counts a session once across hours and selects the whole hours from / to touch", async () => {
       const page = "/u/hours";
-      const d = new Visitor("hours", page);
-      const e = new Visitor("late", page);
+      const d = visitor("hours", page);
+      const e = visitor("late", page);
       await ingest(c.app, d.batch([d.click(10 * 60_000, 200, 200)]));
       await ingest(c.app, d.batch([d.click(70 * 60_000, 201, 202)]));
       await ingest(c.app, e.batch([e.click(130 * 60_000, 200, 200)]));
@@ -160,7 +140,7 @@ for (const target of TARGETS) {
       let seed = 7;
       const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
       for (let s = 0; s < 12; s++) {
-        const v = new Visitor(`oracle-${s}`, page);
+        const v = visitor(`oracle-${s}`, page);
         const events: IngestEvent[] = [];
         for (let k = 0; k < 15; k++) {
           // Clustered on three spots 40 px wide, so that sessions share cells.
@@ -183,8 +163,8 @@ for (const target of TARGETS) {
 
     it("counts sessions of different widths once per relative cell", async () => {
       const page = "/u/relative";
-      const wide = new Visitor("wide", page);
-      const narrow = new Visitor("narrow", page, { w: 800, h: 600, dpr: 1 });
+      const wide = visitor("wide", page);
+      const narrow = visitor("narrow", page, { w: 800, h: 600, dpr: 1 });
       // Both at the middle of their viewports: x 650 of 1,300 and x 400 of 800 fall in column 27 of 54.
       await ingest(c.app, wide.batch([wide.click(0, 650, 100), wide.click(3000, 652, 100)]));
       await ingest(c.app, narrow.batch([narrow.click(1000, 400, 100)]));
@@ -198,8 +178,8 @@ for (const target of TARGETS) {
 
     it("counts rage clicks by session: two runs of one session in one cell are one", async () => {
       const page = "/u/rage";
-      const r = new Visitor("rage", page);
-      const q = new Visitor("rage-two", page);
+      const r = visitor("rage", page);
+      const q = visitor("rage-two", page);
       await ingest(c.app, r.batch([0, 100, 200, 5000, 5100, 5200].map((at, i) => r.click(at, 700 + (i % 2), 400))));
       await ingest(c.app, q.batch([0, 100, 200].map((at) => q.click(at, 702, 401))));
       const runs = await heat(c.app, `path=${page}&${GRID}&type=rageclick`);
@@ -212,8 +192,8 @@ for (const target of TARGETS) {
 
     it("forgets an erased user's sessions", async () => {
       const page = "/u/erased";
-      const kept = new Visitor("kept", page);
-      const gone = new Visitor("gone", page);
+      const kept = visitor("kept", page);
+      const gone = visitor("gone", page);
       await ingest(c.app, kept.batch([kept.click(0, 300, 300)]));
       const p = gone.batch([gone.click(1000, 301, 301), gone.click(5000, 600, 200)]);
       await ingest(c.app, { ...p, user: { id: "user-erased" } });
@@ -237,11 +217,4 @@ for (const target of TARGETS) {
   });
 }
 
-describe("unique sessions: identical answers on every store", () => {
-  it("answers alike", function () {
-    const [ref, ...others] = [...answers.entries()];
-    if (!ref || others.length === 0) this.skip();
-    for (const [name, seen] of others) expect(JSON.stringify(seen), `${name} vs ${ref![0]}`).to.equal(JSON.stringify(ref![1]));
-    expect(Object.keys(ref![1])).to.have.length(6);
-  });
-});
+describeIdenticalAnswers("unique sessions: identical answers on every store", answers, (n) => expect(n).to.equal(6));
