@@ -4,11 +4,14 @@
  * once every store ran.
  */
 import { expect } from "chai";
+import type { StorageAdapter } from "@m-software-engineering/heat-collector";
 import request from "supertest";
 import type { Express } from "express";
 import type { IngestEvent, IngestPayload } from "@m-software-engineering/heat-collector";
-import { PROJECT } from "../helpers/collector";
+import { PROJECT, startCollector, type TestCollector } from "../helpers/collector";
+import { requireService } from "../helpers/services";
 import { SdkSession } from "../helpers/sdk";
+import { TARGETS, type Store } from "./stores";
 
 /** A session (SDK id `id`) whose clicks on `page` happen at offsets (ms) from `start`. */
 export class ClickSession {
@@ -49,4 +52,49 @@ export function describeIdenticalAnswers(title: string, answers: Answers, keys: 
       keys(Object.keys(ref![1]).length);
     });
   });
+}
+
+/** What a suite on one store reaches: its collector's app, its adapter, and the answers it records. */
+export interface StoreSuite {
+  readonly app: Express;
+  readonly storage: StorageAdapter;
+  readonly seen: Record<string, unknown>;
+}
+
+/**
+ * `body` once per store, each on a fresh database with a collector over it; the answers recorded in
+ * `seen` go to `answers` (under the store's name) when the store's suite ends.
+ */
+export function describeOnEveryStore(title: string, answers: Answers, body: (s: StoreSuite) => void): void {
+  for (const target of TARGETS) {
+    describe(`${title}: ${target.name}`, function () {
+      this.timeout(60_000);
+      let store: Store | undefined;
+      let c: TestCollector | undefined;
+      let storage: StorageAdapter | undefined;
+      const seen: Record<string, unknown> = {};
+
+      before(async function () {
+        if (target.service) await requireService(this, target.service.name, target.service.probe);
+        store = await target.setUp();
+        storage = store.adapter();
+        c = await startCollector({ storage });
+      });
+      after(async () => {
+        await c?.close();
+        await store?.tearDown();
+        if (Object.keys(seen).length > 0) answers.set(target.name, seen);
+      });
+
+      body({
+        get app() {
+          return c!.app;
+        },
+        get storage() {
+          return storage!;
+        },
+        seen,
+      });
+    });
+  }
 }

@@ -6,11 +6,10 @@
 import { expect } from "chai";
 import request from "supertest";
 import type { Express } from "express";
-import type { StorageAdapter } from "@m-software-engineering/heat-collector";
-import { PROJECT, startCollector, tempDir, type TestCollector } from "../helpers/collector";
+import { PROJECT, startCollector, tempDir } from "../helpers/collector";
 import { requireService } from "../helpers/services";
-import { ClickSession, describeIdenticalAnswers, ingest, type Answers } from "./click-sessions";
-import { freshDatabase, SEQUELIZE_SERVERS, TARGETS, type Store } from "./stores";
+import { ClickSession, describeIdenticalAnswers, describeOnEveryStore, ingest, type Answers } from "./click-sessions";
+import { freshDatabase, SEQUELIZE_SERVERS } from "./stores";
 import { runMigrations, SequelizeStorage } from "@m-software-engineering/heat-collector-storage-sequelize";
 import { toWriteBatch } from "@m-software-engineering/heat-collector-kernel/dist/ingest/to-records";
 import { join } from "node:path";
@@ -31,117 +30,97 @@ const runsOn = async (app: Express, page: string) => (await rage(app, `path=${en
 /** Every rage-click response of the suite, per store, compared once all stores ran. */
 const answers: Answers = new Map();
 
-for (const target of TARGETS) {
-  describe(`rage clicks: ${target.name}`, function () {
-    this.timeout(60_000);
-    let store: Store | undefined;
-    let c: TestCollector;
-    let storage: StorageAdapter;
-    const seen: Record<string, unknown> = {};
-
-    before(async function () {
-      if (target.service) await requireService(this, target.service.name, target.service.probe);
-      store = await target.setUp();
-      storage = store.adapter();
-      c = await startCollector({ storage });
-    });
-    after(async () => {
-      await c?.close();
-      await store?.tearDown();
-      if (Object.keys(seen).length > 0) answers.set(target.name, seen);
-    });
-
-    it("counts 3 clicks within 30 px and exactly 1,000 ms as one run, at the first click; 1,001 ms or 31 px is none", async () => {
-      const cases: Array<[string, Array<[number, number, number]>, number]> = [
-        ["at-1000ms", [[0, 400, 300], [500, 405, 302], [1000, 410, 296]], 1],
-        ["at-1001ms", [[0, 400, 300], [500, 405, 302], [1001, 410, 296]], 0],
-        ["at-30px", [[0, 400, 300], [200, 400, 300], [400, 418, 324]], 1],
-        ["at-31px", [[0, 400, 300], [200, 400, 300], [400, 431, 300]], 0],
-        ["two-clicks", [[0, 400, 300], [100, 400, 300]], 0],
-      ];
-      for (const [name, clicks, runs] of cases) {
-        const s = rageSession(name);
-        await ingest(c.app, s.batch(clicks.map(([at, x, y]) => s.click(at, x, y))));
-        expect(await runsOn(c.app, s.page), name).to.equal(runs);
-        seen[name] = await rage(c.app, `path=${s.page}`);
-      }
-      // The run is drawn at its first click's cell (8 px cells at the default resolution).
-      const hit = seen["at-1000ms"] as Heat;
-      expect(hit.points).to.deep.equal([{ x: 404, y: 300, value: 1 }]);
-      expect(hit.meta.typeBreakdown).to.deep.equal({ rageclick: 1 });
-    });
-
-    it("finds a run split across two batches of one session, sent in either order", async () => {
-      for (const order of ["in-order", "reversed"] as const) {
-        const s = rageSession(`split-${order}`);
-        const first = s.batch([s.click(0, 200, 200), s.click(400, 202, 201)]);
-        const second = s.batch([s.click(800, 199, 203), s.click(5000, 900, 900)]);
-        for (const b of order === "in-order" ? [first, second] : [second, first]) await ingest(c.app, b);
-        expect(await runsOn(c.app, s.page), order).to.equal(1);
-        seen[`split ${order}`] = await rage(c.app, `path=${s.page}`);
-      }
-    });
-
-    it("counts a retried batch once, re-sent later or concurrently", async () => {
-      const s = rageSession("retried");
-      const a = s.batch([s.click(0, 50, 50), s.click(300, 52, 50)]);
-      const b = s.batch([s.click(600, 51, 52), s.click(900, 50, 51), s.click(3000, 50, 50), s.click(3300, 50, 50), s.click(3600, 50, 50)]);
-      await ingest(c.app, a);
-      await ingest(c.app, b);
-      expect(await runsOn(c.app, s.page)).to.equal(2);
-      const replies = await Promise.all([a, b, a, b, b].map((p) => ingest(c.app, p)));
-      expect(replies.reduce((n, r) => n + (r.body as { stored: number }).stored, 0)).to.equal(0);
-      expect(await runsOn(c.app, s.page)).to.equal(2);
-      seen.retried = await rage(c.app, `path=${s.page}`);
-    });
-
-    it("keeps one run per burst at one spot, moves it to an earlier click that arrives late, and never joins pages", async () => {
-      const burst = rageSession("burst");
-      // Six clicks 300 ms apart at one spot: one run, however long the burst; after a 2 s pause, another.
-      await ingest(c.app, burst.batch([0, 300, 600, 900, 1200, 1500, 3600, 3900, 4200].map((at) => burst.click(at, 640, 480))));
-      expect(await runsOn(c.app, burst.page)).to.equal(2);
-      seen.burst = await rage(c.app, `path=${burst.page}`);
-
-      const late = rageSession("late");
-      await ingest(c.app, late.batch([late.click(500, 300, 300), late.click(900, 300, 300), late.click(1300, 300, 300)]));
-      // 8 px cells at the default resolution on a 1300 px viewport: x 300 is the cell centred on 300.
-      expect((await rage(c.app, `path=${late.page}`)).points).to.deep.equal([{ x: 300, y: 300, value: 1 }]);
-      // An earlier click 20 px left arrives in a later batch: it starts the run now; still one run.
-      await ingest(c.app, late.batch([late.click(100, 280, 300)]));
-      expect((await rage(c.app, `path=${late.page}`)).points).to.deep.equal([{ x: 284, y: 300, value: 1 }]);
-      seen.late = await rage(c.app, `path=${late.page}`);
-
-      const pages = rageSession("pages");
-      await ingest(c.app, pages.batch([pages.click(0, 10, 10, "/rage/pages-a"), pages.click(100, 10, 10, "/rage/pages-b"), pages.click(200, 10, 10, "/rage/pages-a")]));
-      expect((await rage(c.app, `pathPattern=${encodeURIComponent("/rage/pages-*")}`)).meta.total).to.equal(0);
-    });
-
-    it("filters by time and pattern, and counts a project's runs in one read", async () => {
-      const all = await rage(c.app, "pathPattern=/rage/**");
-      expect(all.meta.total).to.equal(1 + 1 + 2 + 2 + 2 + 1);
-      // Runs starting in (T0, T0 + 3 s]: the late click's (at 100 ms) and the retried session's second (at 3,000 ms).
-      const window = await rage(c.app, `from=${T0 + 1}&to=${T0 + 3000}`);
-      expect(window.meta.total).to.equal(2);
-      seen.all = all;
-      seen["from 3s"] = await rage(c.app, `from=${T0 + 3000}&coordinates=relative`);
-    });
-
-    it("forgets an erased user's runs and purges old ones", async () => {
-      const s = rageSession("erased", T0 - 86_400_000);
-      const p = s.batch([s.click(0, 5, 5), s.click(10, 5, 5), s.click(20, 5, 5)]);
-      await ingest(c.app, { ...p, user: { id: "rage-user" } });
-      expect(await runsOn(c.app, s.page)).to.equal(1);
-      await storage.eraseUser(PROJECT.id, "rage-user");
-      expect(await runsOn(c.app, s.page)).to.equal(0);
-      const old = rageSession("purged", T0 - 86_400_000);
-      await ingest(c.app, old.batch([old.click(0, 5, 5), old.click(10, 5, 5), old.click(20, 5, 5)]));
-      expect(await runsOn(c.app, old.page)).to.equal(1);
-      await storage.purgeBefore(T0 - 3600_000);
-      expect(await runsOn(c.app, old.page)).to.equal(0);
-      expect((await rage(c.app, "pathPattern=/rage/**")).meta.total).to.equal(9);
-    });
+describeOnEveryStore("rage clicks", answers, (suite) => {
+  it("counts 3 clicks within 30 px and exactly 1,000 ms as one run, at the first click; 1,001 ms or 31 px is none", async () => {
+    const cases: Array<[string, Array<[number, number, number]>, number]> = [
+      ["at-1000ms", [[0, 400, 300], [500, 405, 302], [1000, 410, 296]], 1],
+      ["at-1001ms", [[0, 400, 300], [500, 405, 302], [1001, 410, 296]], 0],
+      ["at-30px", [[0, 400, 300], [200, 400, 300], [400, 418, 324]], 1],
+      ["at-31px", [[0, 400, 300], [200, 400, 300], [400, 431, 300]], 0],
+      ["two-clicks", [[0, 400, 300], [100, 400, 300]], 0],
+    ];
+    for (const [name, clicks, runs] of cases) {
+      const s = rageSession(name);
+      await ingest(suite.app, s.batch(clicks.map(([at, x, y]) => s.click(at, x, y))));
+      expect(await runsOn(suite.app, s.page), name).to.equal(runs);
+      suite.seen[name] = await rage(suite.app, `path=${s.page}`);
+    }
+    // The run is drawn at its first click's cell (8 px cells at the default resolution).
+    const hit = suite.seen["at-1000ms"] as Heat;
+    expect(hit.points).to.deep.equal([{ x: 404, y: 300, value: 1 }]);
+    expect(hit.meta.typeBreakdown).to.deep.equal({ rageclick: 1 });
   });
-}
+
+  it("finds a run split across two batches of one session, sent in either order", async () => {
+    for (const order of ["in-order", "reversed"] as const) {
+      const s = rageSession(`split-${order}`);
+      const first = s.batch([s.click(0, 200, 200), s.click(400, 202, 201)]);
+      const second = s.batch([s.click(800, 199, 203), s.click(5000, 900, 900)]);
+      for (const b of order === "in-order" ? [first, second] : [second, first]) await ingest(suite.app, b);
+      expect(await runsOn(suite.app, s.page), order).to.equal(1);
+      suite.seen[`split ${order}`] = await rage(suite.app, `path=${s.page}`);
+    }
+  });
+
+  it("counts a retried batch once, re-sent later or concurrently", async () => {
+    const s = rageSession("retried");
+    const a = s.batch([s.click(0, 50, 50), s.click(300, 52, 50)]);
+    const b = s.batch([s.click(600, 51, 52), s.click(900, 50, 51), s.click(3000, 50, 50), s.click(3300, 50, 50), s.click(3600, 50, 50)]);
+    await ingest(suite.app, a);
+    await ingest(suite.app, b);
+    expect(await runsOn(suite.app, s.page)).to.equal(2);
+    const replies = await Promise.all([a, b, a, b, b].map((p) => ingest(suite.app, p)));
+    expect(replies.reduce((n, r) => n + (r.body as { stored: number }).stored, 0)).to.equal(0);
+    expect(await runsOn(suite.app, s.page)).to.equal(2);
+    suite.seen.retried = await rage(suite.app, `path=${s.page}`);
+  });
+
+  it("keeps one run per burst at one spot, moves it to an earlier click that arrives late, and never joins pages", async () => {
+    const burst = rageSession("burst");
+    // Six clicks 300 ms apart at one spot: one run, however long the burst; after a 2 s pause, another.
+    await ingest(suite.app, burst.batch([0, 300, 600, 900, 1200, 1500, 3600, 3900, 4200].map((at) => burst.click(at, 640, 480))));
+    expect(await runsOn(suite.app, burst.page)).to.equal(2);
+    suite.seen.burst = await rage(suite.app, `path=${burst.page}`);
+
+    const late = rageSession("late");
+    await ingest(suite.app, late.batch([late.click(500, 300, 300), late.click(900, 300, 300), late.click(1300, 300, 300)]));
+    // 8 px cells at the default resolution on a 1300 px viewport: x 300 is the cell centred on 300.
+    expect((await rage(suite.app, `path=${late.page}`)).points).to.deep.equal([{ x: 300, y: 300, value: 1 }]);
+    // An earlier click 20 px left arrives in a later batch: it starts the run now; still one run.
+    await ingest(suite.app, late.batch([late.click(100, 280, 300)]));
+    expect((await rage(suite.app, `path=${late.page}`)).points).to.deep.equal([{ x: 284, y: 300, value: 1 }]);
+    suite.seen.late = await rage(suite.app, `path=${late.page}`);
+
+    const pages = rageSession("pages");
+    await ingest(suite.app, pages.batch([pages.click(0, 10, 10, "/rage/pages-a"), pages.click(100, 10, 10, "/rage/pages-b"), pages.click(200, 10, 10, "/rage/pages-a")]));
+    expect((await rage(suite.app, `pathPattern=${encodeURIComponent("/rage/pages-*")}`)).meta.total).to.equal(0);
+  });
+
+  it("filters by time and pattern, and counts a project's runs in one read", async () => {
+    const all = await rage(suite.app, "pathPattern=/rage/**");
+    expect(all.meta.total).to.equal(1 + 1 + 2 + 2 + 2 + 1);
+    // Runs starting in (T0, T0 + 3 s]: the late click's (at 100 ms) and the retried session's second (at 3,000 ms).
+    const window = await rage(suite.app, `from=${T0 + 1}&to=${T0 + 3000}`);
+    expect(window.meta.total).to.equal(2);
+    suite.seen.all = all;
+    suite.seen["from 3s"] = await rage(suite.app, `from=${T0 + 3000}&coordinates=relative`);
+  });
+
+  it("forgets an erased user's runs and purges old ones", async () => {
+    const s = rageSession("erased", T0 - 86_400_000);
+    const p = s.batch([s.click(0, 5, 5), s.click(10, 5, 5), s.click(20, 5, 5)]);
+    await ingest(suite.app, { ...p, user: { id: "rage-user" } });
+    expect(await runsOn(suite.app, s.page)).to.equal(1);
+    await suite.storage.eraseUser(PROJECT.id, "rage-user");
+    expect(await runsOn(suite.app, s.page)).to.equal(0);
+    const old = rageSession("purged", T0 - 86_400_000);
+    await ingest(suite.app, old.batch([old.click(0, 5, 5), old.click(10, 5, 5), old.click(20, 5, 5)]));
+    expect(await runsOn(suite.app, old.page)).to.equal(1);
+    await suite.storage.purgeBefore(T0 - 3600_000);
+    expect(await runsOn(suite.app, old.page)).to.equal(0);
+    expect((await rage(suite.app, "pathPattern=/rage/**")).meta.total).to.equal(9);
+  });
+});
 
 describeIdenticalAnswers("rage clicks: identical answers on every store", answers, (n) => expect(n).to.be.greaterThan(8));
 
