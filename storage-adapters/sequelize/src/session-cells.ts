@@ -7,9 +7,7 @@ import { num, str, type Row } from "./rows";
 import { Binds, intDiv, pageHash } from "./sql";
 import { hourRangeWhere } from "./session-hours";
 import { sessionKey } from "@m-software-engineering/heat-collector-kernel/dist/heat/session-key";
-
-const HOUR_MS = 3_600_000;
-
+import { HOUR_MS } from "@m-software-engineering/heat-collector-kernel";
 
 /**
  * Adds the journal rows' clicked cells to click_cells, each (project, page, bucket, hour, cell,

@@ -1,4 +1,4 @@
-import type { ElementFilter, ElementRow, HourRangeFilter, ScrollDepthRow, ScrollFilter, SeriesFilter, SeriesRow } from "@m-software-engineering/heat-collector-kernel";
+import { HOUR_MS, type ElementFilter, type ElementRow, type HourRangeFilter, type ScrollDepthRow, type ScrollFilter, type SeriesFilter, type SeriesRow } from "@m-software-engineering/heat-collector-kernel";
 import type { Dialect } from "./connect";
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
 import { readJournal, type JournalActivity, type JournalElement, type JournalScroll } from "./heat-journal";
@@ -7,7 +7,6 @@ import type { RawConnection } from "./raw-connection";
 import { num, type Row } from "./rows";
 import { Binds, intDiv, pageHash, pagesClause } from "./sql";
 
-const HOUR_MS = 3_600_000;
 
 
 /**

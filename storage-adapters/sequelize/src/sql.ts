@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import type { EventFilter, RollupFilter } from "@m-software-engineering/heat-collector-kernel";
+import type { Dialect } from "./connect";
 
 export type Param = string | number | null;
 
 /** Integer division of two integer expressions, as each dialect spells it (MySQL's `/` is decimal). */
-export const intDiv = (dialect: "pg" | "mysql", a: string, b: string | number): string => (dialect === "pg" ? `(${a}) / ${b}` : `(${a}) DIV ${b}`);
+export const intDiv = (dialect: Dialect, a: string, b: string | number): string => (dialect === "pg" ? `(${a}) / ${b}` : `(${a}) DIV ${b}`);
 
 /** Collects bind parameters and hands out their `$n` placeholders (Sequelize maps them to `?` on MySQL). */
 export class Binds {
