@@ -1,6 +1,6 @@
 import { forEachSample, HOUR_MS, type EventType, type StoredEvent } from "@m-software-engineering/heat-collector-kernel";
 import { scrollOf } from "@m-software-engineering/heat-collector-kernel/dist/heat/scroll";
-import { cellIndex, putVarint, TILE_CELLS, tileKey, tileX, tileY, varint } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-codec";
+import { cellIndex, putVarint, TILE_CELLS, tileKey, tileX, tileY, VarintReader } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-codec";
 
 /**
  * A heat journal entry: the samples of one group transaction's new events in one project, as
@@ -270,16 +270,12 @@ export function readJournal(body: Uint8Array): {
   clickCells: JournalClickCell[];
 } {
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  let at = 0;
-  const uint = (): number => {
-    const [v, next] = varint(buf, at);
-    at = next;
-    return v;
-  };
+  const cur = new VarintReader(buf);
+  const uint = (): number => cur.next();
   const str = (): string => {
-    const len = uint();
-    const s = buf.toString("utf8", at, at + len);
-    at += len;
+    const len = cur.next();
+    const s = buf.toString("utf8", cur.at, cur.at + len);
+    cur.at += len;
     return s;
   };
   const dims: Array<[string, string, EventType]> = [];
@@ -295,13 +291,13 @@ export function readJournal(body: Uint8Array): {
       const ty = uint();
       const tx = uint();
       const len = uint();
-      tiles.push([ty, tx, buf.subarray(at, at + len)]);
-      at += len;
+      tiles.push([ty, tx, buf.subarray(cur.at, cur.at + len)]);
+      cur.at += len;
     }
     records.push({ page, bucket, type, hour, n, maxGy, tiles });
   }
   const clicks: JournalClicks[] = [];
-  if (at < buf.length) {
+  if (cur.at < buf.length) {
     for (let i = uint(); i > 0; i--) {
       const sessionId = str();
       const from = uint();
@@ -309,19 +305,19 @@ export function readJournal(body: Uint8Array): {
     }
   }
   const activity: JournalActivity[] = [];
-  if (at < buf.length) {
+  if (cur.at < buf.length) {
     for (let i = uint(); i > 0; i--) activity.push({ sessionId: str(), page: str(), bucket: str(), hour: uint(), events: uint(), clicks: uint() });
   }
   const elements: JournalElement[] = [];
-  if (at < buf.length) {
+  if (cur.at < buf.length) {
     for (let i = uint(); i > 0; i--) elements.push({ sessionId: str(), page: str(), bucket: str(), hour: uint(), selector: str(), clicks: uint() });
   }
   const scrolls: JournalScroll[] = [];
-  if (at < buf.length) {
+  if (cur.at < buf.length) {
     for (let i = uint(); i > 0; i--) scrolls.push({ sessionId: str(), page: str(), bucket: str(), hour: uint(), depth: uint(), scrollY: uint(), viewportH: uint() });
   }
   const clickCells: JournalClickCell[] = [];
-  if (at < buf.length) {
+  if (cur.at < buf.length) {
     for (let i = uint(); i > 0; i--) {
       const { sessionId, page, bucket, hour } = activity[uint()]!;
       clickCells.push({ sessionId, page, bucket, hour, gx: uint(), gy: uint() });

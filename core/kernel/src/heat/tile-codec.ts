@@ -37,26 +37,37 @@ export function encodeTile(counts: ArrayLike<number>): Buffer {
 
 /** Calls `cell(index, count)` for each non-zero cell of an encoded tile, in index order. */
 export function decodeTile(blob: Uint8Array, cell: (index: number, count: number) => void): void {
-  let at = 0;
-  while (at < blob.length) {
-    const index = blob[at]!;
-    const [n, next] = varint(blob, at + 1);
-    at = next;
-    cell(index, n);
+  const r = new VarintReader(blob);
+  while (r.at < blob.length) {
+    const index = blob[r.at++]!;
+    cell(index, r.next());
   }
 }
 
-/** Reads the unsigned LEB128 varint at `at` (values below 2^53); returns [value, next offset]. */
-export function varint(blob: Uint8Array, at: number): [number, number] {
-  let n = 0;
-  let scale = 1;
-  let b: number;
-  do {
-    b = blob[at++]!;
-    n += (b & 0x7f) * scale;
-    scale *= 0x80;
-  } while (b & 0x80);
-  return [n, at];
+/**
+ * Reads unsigned LEB128 varints (values below 2^53) from `at` on. A cursor rather than a
+ * [value, next] pair per value: heatmap reads decode ~100k varints, and the pairs were garbage.
+ */
+export class VarintReader {
+  constructor(
+    readonly blob: Uint8Array,
+    public at = 0,
+  ) {}
+
+  next(): number {
+    const blob = this.blob;
+    let at = this.at;
+    let n = 0;
+    let scale = 1;
+    let b: number;
+    do {
+      b = blob[at++]!;
+      n += (b & 0x7f) * scale;
+      scale *= 0x80;
+    } while (b & 0x80);
+    this.at = at;
+    return n;
+  }
 }
 
 /** Writes `n` (a whole number below 2^53) as an unsigned LEB128 varint at `at`; returns the next offset. */
@@ -71,18 +82,20 @@ export function putVarint(out: Uint8Array, at: number, n: number): number {
 
 /** The sum of two encoded tiles, encoded: a merge of two index-ordered lists, no dense pass. */
 export function addTiles(a: Uint8Array, b: Uint8Array): Buffer {
-  let i = 0;
-  let j = 0;
+  const ra = new VarintReader(a);
+  const rb = new VarintReader(b);
   let at = 0;
-  while (i < a.length || j < b.length) {
-    const ia = i < a.length ? a[i]! : TILE_CELLS;
-    const ib = j < b.length ? b[j]! : TILE_CELLS;
+  while (ra.at < a.length || rb.at < b.length) {
+    const ia = ra.at < a.length ? a[ra.at]! : TILE_CELLS;
+    const ib = rb.at < b.length ? b[rb.at]! : TILE_CELLS;
     let n = 0;
-    if (ia <= ib) [n, i] = varint(a, i + 1);
+    if (ia <= ib) {
+      ra.at++;
+      n += ra.next();
+    }
     if (ib <= ia) {
-      const [m, next] = varint(b, j + 1);
-      n += m;
-      j = next;
+      rb.at++;
+      n += rb.next();
     }
     scratch[at++] = Math.min(ia, ib);
     at = putVarint(scratch, at, n);
