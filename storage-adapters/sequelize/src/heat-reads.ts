@@ -1,4 +1,4 @@
-import { HOUR_MS, periodIndex, type EventType, type RollupCellFilter, type RollupCellRow, type RollupFilter, type RollupSummaryRow } from "@m-software-engineering/heat-collector-kernel";
+import { HOUR_MS, periodIndex, type EventType, type RollupCellFilter, type RollupCellGroup, type RollupFilter, type RollupSummaryRow } from "@m-software-engineering/heat-collector-kernel";
 import { sumTileCells, type TileRow } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-sum";
 import { decodeJournal, type JournalRecord } from "./heat-journal";
 import { num, type Row } from "./rows";
@@ -74,7 +74,7 @@ export async function rollupSummary(select: Select, f: RollupFilter): Promise<Ro
  * percent), per bucket and type, summed from the tiles in range plus the unfolded journal's: the
  * cost follows tiles, not events.
  */
-export async function rollupCells(select: Select, f: RollupCellFilter): Promise<RollupCellRow[]> {
+export async function rollupCells(select: Select, f: RollupCellFilter): Promise<RollupCellGroup[]> {
   const b = new Binds();
   const tiles = perRange(b, f, (cond) => `SELECT bucket, type, ty, tx, cells FROM heat_tiles JOIN heat_dims ON heat_dims.id = heat_tiles.dim WHERE ${dimWhere(b, f, f.buckets)} AND ${cond}`);
   // One NULL body outside the ranges' union: PostgreSQL types a NULL shared by several branches as
@@ -89,11 +89,11 @@ export async function rollupCells(select: Select, f: RollupCellFilter): Promise<
   };
   for (const r of rows) if (r.cells !== null && r.cells !== undefined) tilesOf(String(r.bucket), String(r.type) as EventType).push([num(r.ty), num(r.tx), r.cells as Buffer]);
   for (const rec of journalRecords(rows, f, f.buckets)) tilesOf(rec.bucket, rec.type).push(...rec.tiles);
-  const out: RollupCellRow[] = [];
+  const out: RollupCellGroup[] = [];
   for (const { bucket, type, tiles } of groups.values()) {
     // Scroll samples are (0, percent): their cells are never grouped.
     const k = type === "scroll" ? 1 : Math.max(1, Math.floor(f.cellFactor));
-    await sumTileCells(tiles, k, (cx, cy, n) => out.push({ bucket, type, cx, cy, n }));
+    out.push({ bucket, type, cells: await sumTileCells(tiles, k) });
   }
   return out;
 }

@@ -14,7 +14,7 @@ import {
   type PageRequest,
   type ProjectRecord,
   type RollupCellFilter,
-  type RollupCellRow,
+  type RollupCellGroup,
   type RollupFilter,
   type RollupSummaryRow,
   type SecretKind,
@@ -250,7 +250,7 @@ export class SequelizeStorage implements StorageAdapter {
     return rollupSummary((sql, bind) => this.select(sql, bind), filter);
   }
 
-  rollupCells(filter: RollupCellFilter): Promise<RollupCellRow[]> {
+  rollupCells(filter: RollupCellFilter): Promise<RollupCellGroup[]> {
     return rollupCells((sql, bind) => this.select(sql, bind), filter);
   }
 

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { EventType, RollupCellFilter, RollupCellRow, RollupFilter, RollupSummaryRow } from "@m-software-engineering/heat-collector-kernel";
+import type { EventType, RollupCellFilter, RollupCellGroup, RollupFilter, RollupSummaryRow } from "@m-software-engineering/heat-collector-kernel";
 // The grid module alone, not the kernel's index: the writer thread loads this file, and the
 // index would bring ajv, winston and tapable into that thread's heap for nothing.
 import { periodIndex, ROLLUP_SPANS } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
@@ -107,7 +107,7 @@ export class HeatTileStore {
    * percent), per bucket and type. Yields to the event loop between dimensions and every few
    * hundred tiles (sumTileCells), so cheap requests are not held behind a large heatmap.
    */
-  async cells(f: RollupCellFilter): Promise<RollupCellRow[]> {
+  async cells(f: RollupCellFilter): Promise<RollupCellGroup[]> {
     const r = rangeClause(f, "");
     const read = this.prepare(`SELECT ty, tx, cells FROM heat_tiles WHERE dim = ? AND ${r.sql}`).raw();
     // A dimension is one (page, bucket, type): the pages of one bucket and type are summed together.
@@ -119,13 +119,13 @@ export class HeatTileStore {
       for (const t of read.all(d.id, ...r.params) as Array<[number, number, Buffer]>) g.tiles.push(t);
       await yieldToEventLoop();
     }
-    const rows: RollupCellRow[] = [];
+    const out: RollupCellGroup[] = [];
     for (const { bucket, type, tiles } of groups.values()) {
       // Scroll samples are (0, percent): their cells are never grouped.
       const k = type === "scroll" ? 1 : Math.max(1, Math.floor(f.cellFactor));
-      await sumTileCells(tiles, k, (cx, cy, n) => rows.push({ bucket, type, cx, cy, n }));
+      out.push({ bucket, type, cells: await sumTileCells(tiles, k) });
     }
-    return rows;
+    return out;
   }
 
   /** The project's distinct pages with a heat dimension (every stored event has one, once folded). */

@@ -16,7 +16,7 @@ import type {
   RageClickCellRow,
   RageClickSummaryRow,
   RollupCellFilter,
-  RollupCellRow,
+  RollupCellGroup,
   RollupFilter,
   RollupSummaryRow,
   SecretKind,
@@ -141,7 +141,7 @@ export class SqliteStorage implements StorageAdapter {
     return this.tiles.summary(filter);
   }
 
-  async rollupCells(filter: RollupCellFilter): Promise<RollupCellRow[]> {
+  async rollupCells(filter: RollupCellFilter): Promise<RollupCellGroup[]> {
     await this.foldRollup();
     return await this.tiles.cells(filter);
   }

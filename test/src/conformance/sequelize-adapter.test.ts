@@ -15,6 +15,7 @@ import {
   type WriteResult,
 } from "@m-software-engineering/heat-collector-kernel";
 import { runMigrations, SequelizeStorage, type SequelizeStorageOptions } from "@m-software-engineering/heat-collector-storage-sequelize";
+import { cellRows, type CellRow } from "../helpers/cell-rows";
 import { requireService } from "../helpers/services";
 import { createSequelizeDatabase, SEQUELIZE_SERVERS } from "./stores";
 
@@ -73,7 +74,6 @@ const FILTERS: Record<string, RollupFilter> = {
   months: { projectId: PROJECT, types: EVENT_TYPES, ranges: [{ span: "m", from: 0, to: 100_000 }] },
 };
 
-type CellRow = { bucket: string; type: string; cx: number; cy: number };
 const byCell = (a: CellRow, b: CellRow) =>
   a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : a.type < b.type ? -1 : a.type > b.type ? 1 : a.cx - b.cx || a.cy - b.cy;
 
@@ -82,10 +82,10 @@ async function rollupOf(s: SequelizeStorage): Promise<unknown> {
   for (const [name, f] of Object.entries(FILTERS)) {
     out[`${name} summary`] = await s.rollupSummary(f);
     for (const bucket of BUCKETS) {
-      const cells = await s.rollupCells({ ...f, buckets: [bucket], cellFactor: 2 });
+      const cells = cellRows(await s.rollupCells({ ...f, buckets: [bucket], cellFactor: 2 }));
       out[`${name} cells ${bucket}`] = cells.sort(byCell);
     }
-    out[`${name} cells of every bucket`] = (await s.rollupCells({ ...f, buckets: BUCKETS, cellFactor: 2 })).sort(byCell);
+    out[`${name} cells of every bucket`] = cellRows(await s.rollupCells({ ...f, buckets: BUCKETS, cellFactor: 2 })).sort(byCell);
   }
   return out;
 }

@@ -9,6 +9,7 @@ import { addTiles, decodeTile, encodeTile, TILE_CELLS } from "@m-software-engine
 import { toEvent, type Row } from "@m-software-engineering/heat-collector-storage-sqlite/dist/rows";
 import { SqliteWriter } from "@m-software-engineering/heat-collector-storage-sqlite/dist/writer";
 import { toWriterBatch } from "@m-software-engineering/heat-collector-storage-sqlite/dist/writer-batch";
+import { cellRows } from "../helpers/cell-rows";
 import { SdkSession } from "../helpers/sdk";
 import { PROJECT, startCollector, tempDir } from "../helpers/collector";
 import { buildScenario, READS } from "./scenario";
@@ -36,7 +37,7 @@ const rollupReads = (s: SqliteStorage) =>
   Promise.all(
     (["h", "d", "m"] as const).flatMap((span) => {
       const filter = { projectId: PROJECT.id, types: ["click" as const], ranges: [{ span, from: 0, to: 1e9 }] };
-      return [s.rollupSummary(filter), s.rollupCells({ ...filter, buckets: ["1300x700"], cellFactor: 1 })];
+      return [s.rollupSummary(filter), s.rollupCells({ ...filter, buckets: ["1300x700"], cellFactor: 1 }).then(cellRows)];
     }),
   );
 

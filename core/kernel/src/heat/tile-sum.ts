@@ -11,13 +11,14 @@ export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => se
 const DENSE_CELLS = 1 << 20;
 
 /**
- * Sums the tiles' cells into cells of k × k, calling `emit` once per non-empty cell. Usually in a
- * dense array over the tiles' bounding box: no allocation per cell, so a read leaves little
- * garbage; a box larger than DENSE_CELLS (samples scattered over a huge page) falls back to a map.
- * Shared by every adapter that stores tiles (tile-codec.ts).
+ * Sums the tiles' cells into cells of k × k and answers the non-empty ones as packed [cx, cy, n]
+ * triples, in row-major order. Usually in a dense array over the tiles' bounding box: no
+ * allocation per cell, so a read leaves little garbage; a box larger than DENSE_CELLS (samples
+ * scattered over a huge page) falls back to a map. Shared by every adapter that stores tiles
+ * (tile-codec.ts).
  */
-export async function sumTileCells(tiles: readonly TileRow[], k: number, emit: (cx: number, cy: number, n: number) => void): Promise<void> {
-  if (tiles.length === 0) return;
+export async function sumTileCells(tiles: readonly TileRow[], k: number): Promise<Float64Array> {
+  if (tiles.length === 0) return new Float64Array(0);
   let [minTx, minTy, maxTx, maxTy] = [Infinity, Infinity, -1, -1];
   for (const [ty, tx] of tiles) {
     minTx = Math.min(minTx, tx);
@@ -38,8 +39,17 @@ export async function sumTileCells(tiles: readonly TileRow[], k: number, emit: (
         grid[(Math.floor(cellGy(ty, i) / k) - y0) * cols + Math.floor(cellGx(tx, i) / k) - x0]! += n;
       });
     }
-    for (let at = 0; at < grid.length; at++) if (grid[at]! > 0) emit(x0 + (at % cols), y0 + Math.floor(at / cols), grid[at]!);
-    return;
+    let filled = 0;
+    for (let at = 0; at < grid.length; at++) if (grid[at]! > 0) filled++;
+    const out = new Float64Array(filled * 3);
+    let o = 0;
+    for (let at = 0; at < grid.length; at++) {
+      if (grid[at]! === 0) continue;
+      out[o++] = x0 + (at % cols);
+      out[o++] = y0 + Math.floor(at / cols);
+      out[o++] = grid[at]!;
+    }
+    return out;
   }
   const grid = new Map<number, number>();
   for (let at = 0; at < tiles.length; at++) {
@@ -50,5 +60,12 @@ export async function sumTileCells(tiles: readonly TileRow[], k: number, emit: (
       grid.set(key, (grid.get(key) ?? 0) + n);
     });
   }
-  for (const [key, n] of grid) emit(x0 + (key % cols), y0 + Math.floor(key / cols), n);
+  const out = new Float64Array(grid.size * 3);
+  let o = 0;
+  for (const key of [...grid.keys()].sort((a, b) => a - b)) {
+    out[o++] = x0 + (key % cols);
+    out[o++] = y0 + Math.floor(key / cols);
+    out[o++] = grid.get(key)!;
+  }
+  return out;
 }

@@ -78,13 +78,13 @@ async function edgeRollup(storage: StorageAdapter, projectId: string, q: Heatmap
   for (const edge of edges) {
     for await (const e of storage.scanEvents({ projectId, ...(pages && { pages }), types: q.types, ...edge })) absorb(e);
   }
-  const cellRows: Array<{ bucket: string; type: EventType; gx: number; gy: number; n: number }> = [];
+  const cellGroups: Array<{ bucket: string; type: EventType; rows: Array<{ gx: number; gy: number; n: number }> }> = [];
   for (const [sk, grid] of cells) {
     const { bucket, type } = summary.get(sk)!;
-    for (const [key, n] of grid) cellRows.push({ bucket, type, gx: key % CELL_KEY, gy: Math.floor(key / CELL_KEY), n });
+    cellGroups.push({ bucket, type, rows: [...grid].map(([key, n]) => ({ gx: key % CELL_KEY, gy: Math.floor(key / CELL_KEY), n })) });
   }
   // A summary row exists only where a sample was counted, as in the rollup.
-  return { summary: [...summary.values()].filter((r) => r.n > 0), cells: cellRows };
+  return { summary: [...summary.values()].filter((r) => r.n > 0), cells: cellGroups };
 }
 
 /** A summary row of a heatmap's source: samples per bucket and type, and the deepest 8 px row. */
@@ -100,22 +100,28 @@ interface SourceSummary {
 }
 
 /**
- * A cell of a heatmap's source: scroll cells are (0, percent); others 8 px cells grouped by a
- * factor; or, with no bucket, a cell of the drawn grid itself (unique_sessions).
+ * Cells of a heatmap's source, packed [cx, cy, n] triples (see RollupCellGroup): scroll cells are
+ * (0, percent); others 8 px cells grouped by a factor; or, with no bucket, cells of the drawn grid
+ * itself (unique_sessions).
  */
-interface SourceCell {
+interface SourceCells {
   bucket: string | null;
   type: string;
-  cx: number;
-  cy: number;
-  n: number;
+  cells: Float64Array;
 }
 
 /** Where a heatmap's counts come from: the heat rollup, or the rage clicks. */
 interface HeatSource {
   summary(): Promise<SourceSummary[]>;
   /** Cells of `buckets`; `grid`: the drawn grid, for sources that count on it. */
-  cells(buckets: readonly string[], cellFactor: number, grid: { columns: number; relative: boolean }): Promise<SourceCell[]>;
+  cells(buckets: readonly string[], cellFactor: number, grid: { columns: number; relative: boolean }): Promise<SourceCells[]>;
+}
+
+/** Packs a few cell rows (derived sources answer hundreds, not tens of thousands) as SourceCells. */
+function packed(bucket: string | null, type: string, rows: ReadonlyArray<{ cx: number; cy: number; n: number }>): SourceCells {
+  const cells = new Float64Array(rows.length * 3);
+  rows.forEach((r, i) => cells.set([r.cx, r.cy, r.n], i * 3));
+  return { bucket, type, cells };
 }
 
 /** Samples of the event types asked for: whole periods from the rollup, partial hours at the edges from raw events. */
@@ -134,14 +140,14 @@ async function rollupSource(storage: StorageAdapter, projectId: string, q: Heatm
     },
     async cells(buckets, cellFactor) {
       const plotTypes = q.types.filter((t) => PLOTTABLE_TYPES.includes(t));
-      const rows: SourceCell[] = filter && plotTypes.length > 0 ? await storage.rollupCells({ ...filter, types: plotTypes, buckets, cellFactor }) : [];
+      const groups: SourceCells[] = filter && plotTypes.length > 0 ? await storage.rollupCells({ ...filter, types: plotTypes, buckets, cellFactor }) : [];
       const drawn = new Set(buckets);
-      for (const c of edge.cells) {
-        if (!drawn.has(c.bucket)) continue;
-        const scroll = c.type === "scroll";
-        rows.push({ bucket: c.bucket, type: c.type, cx: scroll ? 0 : Math.floor(c.gx / cellFactor), cy: scroll ? c.gy : Math.floor(c.gy / cellFactor), n: c.n });
+      for (const g of edge.cells) {
+        if (!drawn.has(g.bucket)) continue;
+        const scroll = g.type === "scroll";
+        groups.push(packed(g.bucket, g.type, g.rows.map((c) => ({ cx: scroll ? 0 : Math.floor(c.gx / cellFactor), cy: scroll ? c.gy : Math.floor(c.gy / cellFactor), n: c.n }))));
       }
-      return rows;
+      return groups;
     },
   };
 }
@@ -154,7 +160,8 @@ function rageClickSource(storage: StorageAdapter, projectId: string, q: HeatmapQ
       return (await storage.rageClickSummary(filter)).map((r) => ({ ...r, type: "rageclick", plottable: true, positioned: true }));
     },
     async cells(buckets, cellFactor) {
-      return (await storage.rageClickCells({ ...filter, buckets, cellFactor })).map((c) => ({ ...c, type: "rageclick" }));
+      const rows = await storage.rageClickCells({ ...filter, buckets, cellFactor });
+      return buckets.map((bucket) => packed(bucket, "rageclick", rows.filter((c) => c.bucket === bucket)));
     },
   };
 }
@@ -185,7 +192,7 @@ function sessionSource(storage: StorageAdapter, projectId: string, q: HeatmapQue
     async cells(buckets, cellFactor, grid) {
       const drawn = buckets.map((bucket) => ({ bucket, width: bucketViewport(bucket).w }));
       const rows = await storage.sessionCells({ ...filter, drawn, cellFactor, columns: grid.columns, relative: grid.relative });
-      return rows.map((c) => ({ bucket: null, type, cx: c.cx, cy: c.cy, n: c.sessions }));
+      return [packed(null, type, rows.map((c) => ({ cx: c.cx, cy: c.cy, n: c.sessions })))];
     },
   };
 }
@@ -243,30 +250,34 @@ export async function buildHeatmap(storage: StorageAdapter, projectId: string, q
   // Relative coordinates need each bucket's 8 px cells (a column is a share of that bucket's width),
   // unless the source counts on the drawn grid itself (unique_sessions: cells come back placed).
   const readFactor = relative && q.aggregation === "total_count" ? 1 : cellFactor;
-  const cellRows = drawn.length > 0 ? await source.cells(drawn, readFactor, { columns, relative }) : [];
-
-  /**
-   * The grid column of a cell row: its own column, or its centre's share of its bucket's width,
-   * floor((8 gx + 4) × columns / width) in whole numbers, as the databases compute it for
-   * unique_sessions.
-   */
-  const widths = new Map(drawn.map((b) => [b, bucketViewport(b).w]));
-  const column = (c: SourceCell): number =>
-    relative && c.bucket !== null ? Math.floor(((2 * c.cx + 1) * (BASE_CELL_PX / 2) * columns) / widths.get(c.bucket)!) : c.cx;
-  const row = (c: SourceCell): number => (relative && c.bucket !== null ? Math.floor(c.cy / cellFactor) : c.cy);
+  const groups = drawn.length > 0 ? await source.cells(drawn, readFactor, { columns, relative }) : [];
 
   // Cells summed in a dense array in row-major order (points come out sorted, with no map, entry
   // pairs or sort to allocate); a map only for a grid too large to hold densely.
   const dense = rows * columns <= DENSE_GRID_CELLS ? new Float64Array(rows * columns) : null;
   const sparse = dense ? null : new Map<number, number>();
   let plotted = 0;
-  for (const c of cellRows) {
-    const cx = c.type === "scroll" ? Math.floor(columns / 2) : Math.min(columns - 1, column(c));
-    const cy = c.type === "scroll" ? Math.min(rows - 1, Math.floor(((c.cy / 100) * renderHeight) / cellSize)) : Math.min(rows - 1, row(c));
-    const key = cy * columns + cx;
-    if (dense) dense[key]! += c.n;
-    else sparse!.set(key, (sparse!.get(key) ?? 0) + c.n);
-    plotted += c.n;
+  for (const g of groups) {
+    const scroll = g.type === "scroll";
+    /**
+     * Relative coordinates place a bucket's cell by its centre's share of that bucket's width,
+     * floor((8 gx + 4) × columns / width) in whole numbers, as the databases compute it for
+     * unique_sessions (whose cells come back already placed, with no bucket).
+     */
+    const ownWidth = relative && g.bucket !== null;
+    const width = ownWidth ? bucketViewport(g.bucket).w : 0;
+    const cells = g.cells;
+    for (let i = 0; i < cells.length; i += 3) {
+      const gx = cells[i]!;
+      const gy = cells[i + 1]!;
+      const n = cells[i + 2]!;
+      const cx = scroll ? Math.floor(columns / 2) : Math.min(columns - 1, ownWidth ? Math.floor(((2 * gx + 1) * (BASE_CELL_PX / 2) * columns) / width) : gx);
+      const cy = Math.min(rows - 1, scroll ? Math.floor(((gy / 100) * renderHeight) / cellSize) : ownWidth ? Math.floor(gy / cellFactor) : gy);
+      const key = cy * columns + cx;
+      if (dense) dense[key]! += n;
+      else sparse!.set(key, (sparse!.get(key) ?? 0) + n);
+      plotted += n;
+    }
   }
   const half = cellSize / 2;
   const x = (col: number): number => (relative ? (col + 0.5) / columns : col * cellSize + half);
