@@ -18,6 +18,8 @@ const arg = (name, dflt) => process.argv.find((a) => a.startsWith(`--${name}=`))
 const EVENTS = Number(arg("events", 1_000_000));
 const RUNS = Number(arg("runs", 7));
 const STORE = arg("store", "sqlite");
+const KEEP = arg("keep", undefined);
+if (KEEP !== undefined && (STORE === "sqlite" || !/^[a-z_][a-z0-9_]*$/.test(KEEP))) throw new Error("--keep takes a database name (lower case, digits, _) on pg or mysql");
 
 const express = rootRequire("express");
 const { createCollector } = rootRequire("@m-software-engineering/heat-collector");
@@ -33,15 +35,18 @@ async function openStore() {
   const { SequelizeStorage } = rootRequire("@m-software-engineering/heat-collector-storage-sequelize");
   const dialect = STORE === "pg" ? "pg" : "mysql";
   const server = dialect === "pg" ? "postgres://postgres@127.0.0.1:5432/test" : "mysql://root@127.0.0.1:3306/test";
-  const db = `hc_analytics_bench_${process.pid}`;
+  const db = KEEP ?? `hc_analytics_bench_${process.pid}`;
   const admin = new SequelizeStorage({ dialect, connectionString: server, poolMax: 1 });
-  await admin.sequelize.query(`CREATE DATABASE ${db}`);
+  const [found] = await admin.sequelize.query(
+    dialect === "pg" ? `SELECT 1 FROM pg_database WHERE datname = '${db}'` : `SELECT 1 FROM information_schema.schemata WHERE schema_name = '${db}'`,
+  );
+  if (found.length === 0) await admin.sequelize.query(`CREATE DATABASE ${db}`);
   const url = new URL(server);
   url.pathname = `/${db}`;
   return {
     storage: new SequelizeStorage({ dialect, connectionString: url.toString() }),
     drop: async () => {
-      await admin.sequelize.query(dialect === "pg" ? `DROP DATABASE IF EXISTS ${db} WITH (FORCE)` : `DROP DATABASE IF EXISTS ${db}`);
+      if (KEEP === undefined) await admin.sequelize.query(dialect === "pg" ? `DROP DATABASE IF EXISTS ${db} WITH (FORCE)` : `DROP DATABASE IF EXISTS ${db}`);
       await admin.close();
     },
   };
@@ -53,7 +58,12 @@ try {
   const wl = new Workload(15, { sessions: 512, tag: "analytics" });
   const t0 = performance.now();
   let written = 0;
-  while (written < EVENTS) {
+  if (KEEP !== undefined) {
+    const [[{ n }]] = await storage.sequelize.query("SELECT COUNT(*) AS n FROM events");
+    written = Number(n); // a kept store already filled is read as it is
+  }
+  const filling = written === 0;
+  while (written < EVENTS && filling) {
     const batches = [];
     for (let k = 0; k < 8 && written < EVENTS; k++) {
       const body = wl.next();
@@ -65,7 +75,7 @@ try {
   const writeSeconds = (performance.now() - t0) / 1000;
   // Fresh planner statistics, as a database that has been running has (autovacuum, InnoDB's
   // recalculation): right after a bulk load, MariaDB planned some reads ten times slower.
-  if (STORE !== "sqlite") {
+  if (STORE !== "sqlite" && filling) {
     await /** @type {any} */ (storage).foldRollup();
     if (STORE === "pg") await storage.sequelize.query("VACUUM ANALYZE");
     else {

@@ -5,7 +5,7 @@ import { readJournal, type JournalActivity, type JournalElement, type JournalScr
 import type { Select } from "./heat-reads";
 import type { RawConnection } from "./raw-connection";
 import { num, type Row } from "./rows";
-import { Binds, intDiv, pageHash, pagesClause } from "./sql";
+import { Binds, groupKey, intDiv, pageHash, pagesClause } from "./sql";
 
 
 
@@ -138,7 +138,7 @@ export async function scrollDepths(select: Select, dialect: Dialect, f: ScrollFi
   const rows = await select(
     `SELECT depth, viewport_h, scrolled, COUNT(*) AS sessions FROM (
        SELECT MAX(max_depth) AS depth, MAX(viewport_h) AS viewport_h, CASE WHEN MAX(max_scroll_y) > 0 THEN 1 ELSE 0 END AS scrolled
-       FROM session_hours WHERE ${where} GROUP BY session_id
+       FROM session_hours WHERE ${where} GROUP BY ${groupKey(dialect, "session_id")}
      ) s GROUP BY depth, viewport_h, scrolled ORDER BY depth, viewport_h, scrolled`,
     b.values,
   );
@@ -235,7 +235,7 @@ export async function timeseries(select: Select, dialect: Dialect, f: SeriesFilt
   // Sessions: DISTINCT in a subquery, then COUNT(*) (MariaDB: 35 ms against 83 for COUNT(DISTINCT) per period at 1M events).
   const rows = await select(
     f.metric === "sessions"
-      ? `SELECT period, COUNT(*) AS value FROM (SELECT DISTINCT ${period} AS period, session_id FROM session_hours WHERE ${where}) s GROUP BY period ORDER BY period`
+      ? `SELECT period, COUNT(*) AS value FROM (SELECT DISTINCT ${period} AS period, ${groupKey(dialect, "session_id")} AS session FROM session_hours WHERE ${where}) s GROUP BY period ORDER BY period`
       : `SELECT ${period} AS period, ${value} AS value FROM ${rage ? "rage_clicks" : "session_hours"} WHERE ${where} GROUP BY ${period} ORDER BY period`,
     b.values,
   );

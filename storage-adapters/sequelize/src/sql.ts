@@ -7,6 +7,13 @@ export type Param = string | number | null;
 /** Integer division of two integer expressions, as each dialect spells it (MySQL's `/` is decimal). */
 export const intDiv = (dialect: Dialect, a: string, b: string | number): string => (dialect === "pg" ? `(${a}) / ${b}` : `(${a}) DIV ${b}`);
 
+/**
+ * A text column as a GROUP BY key. MariaDB groups NO PAD binary text (utf8mb4_nopad_bin) in its
+ * temporary tables ~9× slower than the same bytes (9.6k sessions: 150 against 17 ms at 1M events);
+ * that collation compares bytes, so grouping by the bytes is the same grouping.
+ */
+export const groupKey = (dialect: Dialect, column: string): string => (dialect === "mysql" ? `CAST(${column} AS BINARY)` : column);
+
 /** Collects bind parameters and hands out their `$n` placeholders (Sequelize maps them to `?` on MySQL). */
 export class Binds {
   readonly values: Param[] = [];
