@@ -112,6 +112,19 @@ describe("ingest → query round trip (SQLite, SDK-shaped payloads)", () => {
     expect(all.body.meta).to.include({ total: 10, plotted: 6 });
   });
 
+  it("answers queries as uncached UTF-8 JSON of its exact length, with no ETag to revalidate, and HEAD with no body", async () => {
+    const path = `/api/projects/${PROJECT.id}/events?path=/pricing`;
+    const res = await request(c.app).get(path).expect(200);
+    expect(res.headers["content-type"]).to.equal("application/json; charset=utf-8");
+    expect(res.headers["cache-control"]).to.equal("no-store");
+    expect(res.headers).to.not.have.property("etag");
+    expect(Number(res.headers["content-length"])).to.equal(Buffer.byteLength(JSON.stringify(res.body)));
+    expect(res.body.events.length).to.be.greaterThan(0);
+    const head = await request(c.app).head(path).expect(200);
+    expect(head.headers["content-length"]).to.equal(res.headers["content-length"]);
+    expect(head.text ?? "").to.equal("");
+  });
+
   it("serves metrics counters", async () => {
     const res = await request(c.app).get("/api/metrics").expect(200);
     expect(res.body.storage).to.equal("sqlite");
