@@ -288,8 +288,10 @@ export class SequelizeStorage implements StorageAdapter {
     if (filter.pages !== undefined) {
       clauses.push(`EXISTS (SELECT 1 FROM events e WHERE e.project_id = s.project_id AND e.session_id = s.session_id AND ${pagesClause(b, filter.pages, "e.")})`);
     }
+    // Ties newest-id first too: the whole order is then a backward scan of sessions_recent. With the id
+    // ascending, MariaDB sorted every session of the project (9.6k: 6.6 ms against 0.6).
     const rows = await this.select(
-      `SELECT s.* FROM sessions s WHERE ${clauses.join(" AND ")} ORDER BY s.last_seen_at DESC, s.session_id LIMIT ${int(page.limit)} OFFSET ${int(page.offset)}`,
+      `SELECT s.* FROM sessions s WHERE ${clauses.join(" AND ")} ORDER BY s.last_seen_at DESC, s.session_id DESC LIMIT ${int(page.limit)} OFFSET ${int(page.offset)}`,
       b.values,
     );
     return rows.map(toSession);

@@ -183,7 +183,7 @@ export class SqliteStorage implements StorageAdapter {
       params.push(JSON.stringify(filter.pages));
     }
     return (
-      this.stmt(`SELECT s.* FROM sessions s WHERE ${clauses.join(" AND ")} ORDER BY s.last_seen_at DESC, s.session_id LIMIT ? OFFSET ?`).all(
+      this.stmt(`SELECT s.* FROM sessions s WHERE ${clauses.join(" AND ")} ORDER BY s.last_seen_at DESC, s.session_id DESC LIMIT ? OFFSET ?`).all(
         ...params,
         page.limit,
         page.offset,

@@ -3,6 +3,7 @@ import request from "supertest";
 import type { Express } from "express";
 import type { IngestPayload, StorageAdapter } from "@m-software-engineering/heat-collector";
 import { PROJECT, startCollector, type TestCollector } from "../helpers/collector";
+import { SdkSession } from "../helpers/sdk";
 import { requireService } from "../helpers/services";
 import { buildScenario, READS } from "./scenario";
 import { TARGETS, type Store } from "./stores";
@@ -122,6 +123,17 @@ for (const target of TARGETS) {
       it("recognises a re-sent batch later on", async () => {
         const res = await ingest(c.app, batches[0]!).expect(200);
         expect(res.body).to.include({ stored: 0, duplicates: batches[0]!.events.length });
+      });
+
+      it("lists sessions most recently seen first, and sessions seen at the same millisecond by the greater id first", async () => {
+        // Each session's one pageview lands at start + 250 ms: b and c tie, a is older.
+        const start = Date.UTC(2026, 10, 5, 9, 0, 0);
+        for (const [seed, at] of [["ties-b", start], ["ties-a", start - 1000], ["ties-c", start]] as const) {
+          const s = new SdkSession(seed, at);
+          await ingest(c.app, s.payload([s.pageview("/ties")])).expect(200);
+        }
+        const list = await request(c.app).get(`/api/projects/${PROJECT.id}/sessions?path=/ties`).expect(200);
+        expect(list.body.sessions.map((s: { sessionId: string }) => s.sessionId)).to.deep.equal(["ties-c-session", "ties-b-session", "ties-a-session"]);
       });
 
       it("selects pages by pathPattern: exactly the union of the pages it matches (trailing slash ignored)", async () => {
