@@ -122,7 +122,7 @@ try {
     console.log(JSON.stringify(row));
   }
   const ref = results[0].medianMs;
-  console.log(JSON.stringify({ store: STORE, events: written, writeSeconds: Math.round(writeSeconds), eventsPerSecond: Math.round(written / writeSeconds), ratioToClickHeatmap: Object.fromEntries(results.map((r) => [r.query, Math.round((r.medianMs / ref) * 100) / 100])) }));
+  console.log(JSON.stringify({ store: STORE, events: written, ...(filling ? { writeSeconds: Math.round(writeSeconds), eventsPerSecond: Math.round(written / writeSeconds) } : { filled: "earlier (--keep)" }), ratioToClickHeatmap: Object.fromEntries(results.map((r) => [r.query, Math.round((r.medianMs / ref) * 100) / 100])) }));
   server.close();
   await collector.close();
 } finally {
