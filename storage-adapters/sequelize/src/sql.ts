@@ -14,6 +14,16 @@ export const intDiv = (dialect: Dialect, a: string, b: string | number): string 
  */
 export const groupKey = (dialect: Dialect, column: string): string => (dialect === "mysql" ? `CAST(${column} AS BINARY)` : column);
 
+/** A `$n` statement as MySQL's positional `?` form, with each placeholder's value in the order it appears. */
+export function positional(sql: string, bind: readonly unknown[]): [string, unknown[]] {
+  const values: unknown[] = [];
+  const text = sql.replace(/\$(\d+)/g, (_, n: string) => {
+    values.push(bind[Number(n) - 1]);
+    return "?";
+  });
+  return [text, values];
+}
+
 /** Collects bind parameters and hands out their `$n` placeholders (Sequelize maps them to `?` on MySQL). */
 export class Binds {
   readonly values: Param[] = [];
