@@ -1,4 +1,4 @@
-import { PLOTTABLE_TYPES, type EventType } from "../events";
+import { PLOTTABLE_TYPES } from "../events";
 import type { HeatmapBody, HeatmapPoint } from "../context";
 import { BASE_CELL_PX, forEachSample, HOUR_MS, periodIndex, periodStart } from "../heat/grid";
 import type { RollupFilter, RollupRange, RollupSummaryRow, StorageAdapter } from "../storage/adapter";
@@ -78,13 +78,9 @@ async function edgeRollup(storage: StorageAdapter, projectId: string, q: Heatmap
   for (const edge of edges) {
     for await (const e of storage.scanEvents({ projectId, ...(pages && { pages }), types: q.types, ...edge })) absorb(e);
   }
-  const cellGroups: Array<{ bucket: string; type: EventType; rows: Array<{ gx: number; gy: number; n: number }> }> = [];
-  for (const [sk, grid] of cells) {
-    const { bucket, type } = summary.get(sk)!;
-    cellGroups.push({ bucket, type, rows: [...grid].map(([key, n]) => ({ gx: key % CELL_KEY, gy: Math.floor(key / CELL_KEY), n })) });
-  }
+  const grids = [...cells].map(([sk, grid]) => ({ bucket: summary.get(sk)!.bucket, type: summary.get(sk)!.type, grid }));
   // A summary row exists only where a sample was counted, as in the rollup.
-  return { summary: [...summary.values()].filter((r) => r.n > 0), cells: cellGroups };
+  return { summary: [...summary.values()].filter((r) => r.n > 0), cells: grids };
 }
 
 /** A summary row of a heatmap's source: samples per bucket and type, and the deepest 8 px row. */
@@ -120,7 +116,11 @@ interface HeatSource {
 /** Packs a few cell rows (derived sources answer hundreds, not tens of thousands) as SourceCells. */
 function packed(bucket: string | null, type: string, rows: ReadonlyArray<{ cx: number; cy: number; n: number }>): SourceCells {
   const cells = new Float64Array(rows.length * 3);
-  rows.forEach((r, i) => cells.set([r.cx, r.cy, r.n], i * 3));
+  rows.forEach((r, i) => {
+    cells[3 * i] = r.cx;
+    cells[3 * i + 1] = r.cy;
+    cells[3 * i + 2] = r.n;
+  });
   return { bucket, type, cells };
 }
 
@@ -142,10 +142,20 @@ async function rollupSource(storage: StorageAdapter, projectId: string, q: Heatm
       const plotTypes = q.types.filter((t) => PLOTTABLE_TYPES.includes(t));
       const groups: SourceCells[] = filter && plotTypes.length > 0 ? await storage.rollupCells({ ...filter, types: plotTypes, buckets, cellFactor }) : [];
       const drawn = new Set(buckets);
-      for (const g of edge.cells) {
-        if (!drawn.has(g.bucket)) continue;
-        const scroll = g.type === "scroll";
-        groups.push(packed(g.bucket, g.type, g.rows.map((c) => ({ cx: scroll ? 0 : Math.floor(c.gx / cellFactor), cy: scroll ? c.gy : Math.floor(c.gy / cellFactor), n: c.n }))));
+      for (const { bucket, type, grid } of edge.cells) {
+        if (!drawn.has(bucket)) continue;
+        // Straight from the 8 px grid into triples, grouped by the factor (scroll cells are (0, percent)).
+        const scroll = type === "scroll";
+        const cells = new Float64Array(grid.size * 3);
+        let o = 0;
+        for (const [key, n] of grid) {
+          const gx = key % CELL_KEY;
+          const gy = Math.floor(key / CELL_KEY);
+          cells[o++] = scroll ? 0 : Math.floor(gx / cellFactor);
+          cells[o++] = scroll ? gy : Math.floor(gy / cellFactor);
+          cells[o++] = n;
+        }
+        groups.push({ bucket, type, cells });
       }
       return groups;
     },
