@@ -14,6 +14,22 @@ const EVENT_COLS = "project_id, event_id, session_id, user_id, type, ts, path, p
 const SESSION_COLS = "project_id, session_id, user_id, user_traits, started_at, last_seen_at, first_path, event_count, app, device";
 
 const eventRow = (e: StoredEvent): unknown[] => [e.projectId, e.eventId, e.sessionId, e.userId, e.type, e.ts, e.path, e.page, pageHash(e.page), e.bucket, JSON.stringify(e.data)];
+
+/**
+ * Texts packed into one binary bind with each one's 1-based byte offset and length, for PostgreSQL
+ * to cut out with substring(): node-postgres sends a Buffer as it is, where a text[] bind is an
+ * array literal that the driver escapes (every quote of a JSON document) and the server parses back.
+ */
+export function packTexts(texts: readonly string[]): { blob: Buffer; offsets: number[]; lengths: number[] } {
+  const lengths = texts.map((t) => Buffer.byteLength(t));
+  const offsets = new Array<number>(texts.length);
+  let at = 1;
+  for (let i = 0; i < texts.length; i++) {
+    offsets[i] = at;
+    at += lengths[i]!;
+  }
+  return { blob: Buffer.from(texts.join("")), offsets, lengths };
+}
 const sessionRow = (s: SessionDelta): unknown[] => [s.projectId, s.sessionId, s.userId, json(s.userTraits), s.startedAt, s.lastSeenAt, s.firstPath, s.newEvents, json(s.app), json(s.device)];
 
 /** Column-wise arrays of rows, for PostgreSQL's unnest binds (one bind per column, whatever the row count). */
@@ -74,11 +90,15 @@ async function insertEvents(c: RawConnection, dialect: Dialect, how: InsertedRow
   if (events.length === 0) return inserted;
   const rows = events.map(eventRow);
   if (dialect === "pg") {
+    const cols = columns(rows, 11);
+    const data = packTexts(cols[10] as string[]);
     const returned = await c.query(
       `INSERT INTO events (${EVENT_COLS})
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+       SELECT p, e, s, u, t, ts, pa, pg, ph, b, convert_from(substring($11::bytea FROM o FOR l), 'UTF8')
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[], $12::int[], $13::int[])
+         AS r(p, e, s, u, t, ts, pa, pg, ph, b, o, l)
        ON CONFLICT (project_id, session_id, event_id) DO NOTHING RETURNING project_id, session_id, event_id`,
-      columns(rows, 11),
+      [...cols.slice(0, 10), data.blob, data.offsets, data.lengths],
     );
     for (const r of returned) inserted.add(rowKey(r));
     return inserted;

@@ -171,6 +171,36 @@ for (const server of SEQUELIZE_SERVERS) {
       expect(await rollupOf(s), "from tiles").to.deep.equal(expected);
     });
 
+    it("stores every event's data byte for byte, in a group of batches: quotes, backslashes, escapes and multi-byte text", async () => {
+      const s = open();
+      await s.migrate();
+      // PostgreSQL takes a group's data as one binary bind cut by byte offsets: a wrong offset after a
+      // multi-byte character would shift every later document of the group.
+      const texts = ['"quoted" \\ back\\slash', "日本語 😀 é", "", "\u0000 nul escaped", "x".repeat(5000), "tab\tnewline\n"];
+      const batches = [0, 1, 2].map((b): WriteBatch => {
+        const events = texts.map((t, i): StoredEvent => ({
+          projectId: PROJECT,
+          eventId: `d${b}-${i}`,
+          sessionId: `sd${b}`,
+          userId: null,
+          ts: T0 + i,
+          path: PAGES[i % PAGES.length]!,
+          page: PAGES[i % PAGES.length]!,
+          bucket: BUCKETS[0]!,
+          type: "custom" as const,
+          data: { name: `n${i}`, props: { text: t, nested: { again: t, n: i } } },
+        }));
+        return { projectId: PROJECT, sessions: [{ projectId: PROJECT, sessionId: `sd${b}`, userId: null, userTraits: null, startedAt: T0, lastSeenAt: T0 + texts.length, firstPath: "/", app: null, device: null }], events };
+      });
+      const results = await Promise.all(batches.map((b) => s.writeBatch(b)));
+      expect(results).to.deep.equal(batches.map(() => ({ inserted: texts.length, duplicates: 0 })));
+      const stored: StoredEvent[] = [];
+      for await (const e of s.scanEvents({ projectId: PROJECT })) stored.push(e);
+      const byId = new Map(stored.map((e) => [e.eventId, e.data]));
+      for (const b of batches) for (const e of b.events) expect(byId.get(e.eventId), e.eventId).to.deep.equal(e.data);
+      expect(stored).to.have.length(3 * texts.length);
+    });
+
     it("fails only the refused batch of a group; the others commit", async () => {
       const s = open();
       await s.migrate();
