@@ -21,14 +21,17 @@ const eventRow = (e: StoredEvent): unknown[] => [e.projectId, e.eventId, e.sessi
  * array literal that the driver escapes (every quote of a JSON document) and the server parses back.
  */
 export function packTexts(texts: readonly string[]): { blob: Buffer; offsets: number[]; lengths: number[] } {
-  const lengths = texts.map((t) => Buffer.byteLength(t));
+  const joined = texts.join("");
+  const blob = Buffer.from(joined);
+  // As many bytes as UTF-16 units only when every character is ASCII (any other takes more bytes than units).
+  const lengths = blob.length === joined.length ? texts.map((t) => t.length) : texts.map((t) => Buffer.byteLength(t));
   const offsets = new Array<number>(texts.length);
   let at = 1;
   for (let i = 0; i < texts.length; i++) {
     offsets[i] = at;
     at += lengths[i]!;
   }
-  return { blob: Buffer.from(texts.join("")), offsets, lengths };
+  return { blob, offsets, lengths };
 }
 const sessionRow = (s: SessionDelta): unknown[] => [s.projectId, s.sessionId, s.userId, json(s.userTraits), s.startedAt, s.lastSeenAt, s.firstPath, s.newEvents, json(s.app), json(s.device)];
 
