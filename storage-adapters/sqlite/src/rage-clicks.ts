@@ -6,50 +6,115 @@ import { clickRow, rageClickWindow, rederiveRageClicks, type ClickRow, type Rage
 type Param = string | number | null;
 type Prepare = (sql: string) => Database.Statement;
 
+const sessionOf = (projectId: string, sessionId: string): string => `${projectId}\u0000${sessionId}`;
+
+/**
+ * Recent sessions' stored clicks, each session's exactly from a time `from` on, so that re-deriving
+ * a write's rage clicks need not read back the clicks this writer stored a moment ago (~31 clicks
+ * per live batch, each a table row and three JSON extractions: 0.16 ms of ~1.8 ms per batch). Filled
+ * by a read of all the session's clicks since `from`, extended with each click the writer stores,
+ * trimmed from the front. The writer clears it whenever anything else may have changed stored
+ * clicks: a batch or group rolled back, an erasure or purge, another connection's commit.
+ */
+export class RecentClicks {
+  private readonly sessions = new Map<string, { from: number; clicks: ClickRow[] }>();
+
+  constructor(private readonly maxSessions = 4096) {}
+
+  /** The session's stored clicks with ts in [fromTs, toTs], or undefined when they are not all known. */
+  within(projectId: string, sessionId: string, fromTs: number, toTs: number): ClickRow[] | undefined {
+    const key = sessionOf(projectId, sessionId);
+    const s = this.sessions.get(key);
+    if (!s || s.from > fromTs) return undefined;
+    this.sessions.delete(key); // most recently used last
+    this.sessions.set(key, s);
+    return s.clicks.filter((c) => c.ts >= fromTs && c.ts <= toTs);
+  }
+
+  /** `clicks`: every stored click of the session with ts ≥ from. */
+  remember(projectId: string, sessionId: string, from: number, clicks: ClickRow[]): void {
+    const key = sessionOf(projectId, sessionId);
+    this.sessions.delete(key);
+    this.sessions.set(key, { from, clicks });
+    if (this.sessions.size > this.maxSessions) this.sessions.delete(this.sessions.keys().next().value!);
+  }
+
+  /** A click just stored. */
+  add(c: ClickRow): void {
+    const s = this.sessions.get(sessionOf(c.projectId, c.sessionId));
+    if (s && c.ts >= s.from) s.clicks.push(c);
+  }
+
+  /** Forgets the session's clicks before `from`. */
+  trim(projectId: string, sessionId: string, from: number): void {
+    const s = this.sessions.get(sessionOf(projectId, sessionId));
+    if (!s || from <= s.from) return;
+    s.from = from;
+    s.clicks = s.clicks.filter((c) => c.ts >= from);
+  }
+
+  clear(): void {
+    this.sessions.clear();
+  }
+}
+
 /** The new clicks of a write, per session: the time span they cover. */
 export class NewClicks {
   private readonly spans = new Map<string, { projectId: string; sessionId: string; from: number; to: number }>();
+  /** The clicks stored, with coordinates (rage detection ignores the others). */
+  private readonly stored: ClickRow[] = [];
 
-  add(projectId: string, sessionId: string, ts: number): void {
-    const key = `${projectId}\u0000${sessionId}`;
+  add(projectId: string, sessionId: string, ts: number, click: ClickRow | null): void {
+    const key = sessionOf(projectId, sessionId);
     const s = this.spans.get(key);
     if (!s) this.spans.set(key, { projectId, sessionId, from: ts, to: ts });
     else {
       s.from = Math.min(s.from, ts);
       s.to = Math.max(s.to, ts);
     }
+    if (click) this.stored.push(click);
   }
 
   /**
    * Re-derives the rage clicks of every session with new clicks, around them (rageClickWindow),
-   * from its stored clicks: inside the caller's transaction, after its events are inserted.
+   * from its stored clicks (`recent`, or read back): inside the caller's transaction, after its
+   * events are inserted.
    */
-  rederive(prepare: Prepare, rule: RageClickRule): void {
+  rederive(prepare: Prepare, rule: RageClickRule, recent: RecentClicks): void {
     if (this.spans.size === 0) return;
+    for (const c of this.stored) recent.add(c);
     const read = prepare(
       // Only the fields a click needs, extracted in SQL: parsing each whole event document in JS cost more.
       `SELECT event_id, ts, page, bucket, data ->> '$.x' AS x, data ->> '$.y' AS y, data ->> '$.selector' AS selector
-       FROM events INDEXED BY events_session_clicks WHERE project_id = ? AND session_id = ? AND ts BETWEEN ? AND ? AND type = 'click'`,
+       FROM events INDEXED BY events_session_clicks WHERE project_id = ? AND session_id = ? AND ts >= ? AND type = 'click'`,
     );
     const drop = prepare("DELETE FROM rage_clicks WHERE project_id = ? AND session_id = ? AND ts BETWEEN ? AND ?");
     const put = prepare("INSERT INTO rage_clicks (project_id, session_id, event_id, ts, page, bucket, gx, gy, selector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     for (const s of this.spans.values()) {
       const w = rageClickWindow(s.from, s.to, rule);
-      const clicks: ClickRow[] = [];
-      for (const r of read.all(s.projectId, s.sessionId, w.read[0], w.read[1]) as Array<Record<string, string | number | null>>) {
-        const c = clickRow({
-          projectId: s.projectId,
-          sessionId: s.sessionId,
-          eventId: String(r.event_id),
-          ts: Number(r.ts),
-          page: String(r.page),
-          bucket: String(r.bucket),
-          data: { x: r.x, y: r.y, selector: r.selector },
-        });
-        if (c) clicks.push(c);
+      let clicks = recent.within(s.projectId, s.sessionId, w.read[0], w.read[1]);
+      if (!clicks) {
+        // Every click from the window's start on (not only to its end), so the session is known from there.
+        const since: ClickRow[] = [];
+        for (const r of read.all(s.projectId, s.sessionId, w.read[0]) as Array<Record<string, string | number | null>>) {
+          const c = clickRow({
+            projectId: s.projectId,
+            sessionId: s.sessionId,
+            eventId: String(r.event_id),
+            ts: Number(r.ts),
+            page: String(r.page),
+            bucket: String(r.bucket),
+            data: { x: r.x, y: r.y, selector: r.selector },
+          });
+          if (c) since.push(c);
+        }
+        recent.remember(s.projectId, s.sessionId, w.read[0], since);
+        clicks = since.filter((c) => c.ts <= w.read[1]);
       }
       drop.run(s.projectId, s.sessionId, w.redo[0], w.redo[1]);
       for (const x of rederiveRageClicks(clicks, w.redo, rule)) put.run(x.projectId, x.sessionId, x.eventId, x.ts, x.page, x.bucket, x.gx, x.gy, x.selector);
+      // The next live batch of this session reads from about here on.
+      recent.trim(s.projectId, s.sessionId, w.read[0]);
     }
   }
 }

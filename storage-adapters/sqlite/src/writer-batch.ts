@@ -27,6 +27,8 @@ export interface WriterBatch {
   selectors: Array<string | null>;
   /** Per event: viewport height, scroll depth (whole percent) and scrollY (px), rounded; 0 where absent (scrollOf). */
   views: Int32Array;
+  /** Per event: a click's document x and y as stored (finite numbers; -0 as 0), else NaN: the fields rage clicks need. */
+  clickXY: Float64Array;
 }
 
 
@@ -63,5 +65,13 @@ export function toWriterBatch(batch: WriteBatch): WriterBatch {
   const selectors = batch.events.map((e) => (e.type === "click" && typeof e.data.selector === "string" ? e.data.selector : null));
   const views = new Int32Array(batch.events.length * 3);
   batch.events.forEach((e, i) => views.set(scrollOf(e), i * 3));
-  return { events, sessions: batch.sessions.map(sessionRow), samples: Int32Array.from(samples), sampleEnd, selectors, views };
+  // As the stored JSON will read back: JSON.stringify writes a non-finite number as null, and -0 as 0.
+  const coordinate = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v + 0 : NaN);
+  const clickXY = new Float64Array(batch.events.length * 2).fill(NaN);
+  batch.events.forEach((e, i) => {
+    if (e.type !== "click") return;
+    clickXY[2 * i] = coordinate(e.data.x);
+    clickXY[2 * i + 1] = coordinate(e.data.y);
+  });
+  return { events, sessions: batch.sessions.map(sessionRow), samples: Int32Array.from(samples), sampleEnd, selectors, views, clickXY };
 }

@@ -6,7 +6,7 @@ import { dimKeyOf, HeatAccumulator } from "./heat-accumulator";
 import { HeatDrain } from "./heat-drain";
 import { HeatTileStore, registerTileFunctions } from "./heat-tiles";
 import { MIGRATIONS, type Migration } from "./migrations";
-import { NewClicks } from "./rage-clicks";
+import { NewClicks, RecentClicks } from "./rage-clicks";
 import { NewActivity, NewClickCells, NewElementClicks } from "./session-hours";
 import { sessionKey } from "@m-software-engineering/heat-collector-kernel/dist/heat/session-key";
 import { DEFAULT_RAGE_CLICK_RULE, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
@@ -78,6 +78,10 @@ export class SqliteWriter {
   private readonly tiles = new HeatTileStore((sql) => this.stmt(sql));
   /** Each span's `last_seq` as this writer last wrote or read it; -1 until the first fold. */
   private readonly foldedSeq: Record<RollupSpan, number> = { h: -1, d: -1, m: -1 };
+  /** Recent sessions' stored clicks, for re-deriving rage clicks without reading them back (rage-clicks.ts). */
+  private readonly recentClicks = new RecentClicks();
+  /** PRAGMA data_version when the last write began: it changes when another connection commits. */
+  private dataVersion = -1;
   /**
    * Per span, PRAGMA data_version when its accumulator was last found to hold exactly the events
    * after the span's position. The version changes only when another connection commits, so while
@@ -144,7 +148,12 @@ export class SqliteWriter {
         perSession.set(sessionId, (perSession.get(sessionId) ?? 0) + 1);
         const click = row[EVENT_ROW.type] === "click";
         if (click) {
-          clicks.add(row[EVENT_ROW.projectId], sessionId, row[EVENT_ROW.ts]);
+          const [x, y] = [batch.clickXY[2 * i]!, batch.clickXY[2 * i + 1]!];
+          const stored =
+            Number.isNaN(x) || Number.isNaN(y)
+              ? null
+              : { projectId: row[EVENT_ROW.projectId], sessionId, eventId: row[EVENT_ROW.eventId], ts: row[EVENT_ROW.ts], page: row[EVENT_ROW.page], bucket: row[EVENT_ROW.bucket], x, y, selector: batch.selectors[i] ?? null };
+          clicks.add(row[EVENT_ROW.projectId], sessionId, row[EVENT_ROW.ts], stored);
           // A click has one sample, or none without numeric coordinates.
           const at = i === 0 ? 0 : batch.sampleEnd[i - 1]!;
           if (batch.sampleEnd[i]! > at) {
@@ -160,7 +169,7 @@ export class SqliteWriter {
     elements.write((sql) => this.stmt(sql));
     clickCells.write((sql) => this.stmt(sql));
     // In the batch's savepoint: a batch rolled back leaves its rage clicks as they were.
-    clicks.rederive((sql) => this.stmt(sql), this.rageClicks);
+    clicks.rederive((sql) => this.stmt(sql), this.rageClicks, this.recentClicks);
     const upsert = this.stmt(
       `INSERT INTO sessions (project_id, session_id, user_id, user_traits, started_at, last_seen_at, first_path, event_count, app, device)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -189,6 +198,7 @@ export class SqliteWriter {
       try {
         return this.batchTx()(b); // nested: a savepoint
       } catch (err) {
+        this.recentClicks.clear(); // it may hold clicks the savepoint took back
         return err instanceof Error ? err : new Error(String(err));
       }
     }),
@@ -196,7 +206,17 @@ export class SqliteWriter {
 
   /** Stores batches in one commit; per batch, its result or the error that rolled it back. */
   writeMany(batches: WriterBatch[]): Array<WriteResult | Error> {
-    const outcomes = this.groupTx().immediate(batches);
+    // Another connection committed (another writer on this file): its clicks are not in recentClicks.
+    const version = this.db.pragma("data_version", { simple: true }) as number;
+    if (version !== this.dataVersion) this.recentClicks.clear();
+    this.dataVersion = version;
+    let outcomes: ReturnType<ReturnType<typeof this.groupTx>>;
+    try {
+      outcomes = this.groupTx().immediate(batches);
+    } catch (err) {
+      this.recentClicks.clear();
+      throw err;
+    }
     // Only once committed: a rolled-back batch must add nothing to the rollup.
     const { h, d, m } = this.heat;
     outcomes.forEach((o, b) => {
@@ -495,6 +515,7 @@ export class SqliteWriter {
 
   /** Rollup counts are anonymous and stay: the user's events are folded before they go. */
   eraseUser(a: { projectId: string; userId: string }): { events: number; sessions: number } {
+    this.recentClicks.clear();
     this.fold();
     return this.eraseTx().immediate(a);
   }
@@ -513,6 +534,7 @@ export class SqliteWriter {
   });
 
   purgeBefore(beforeTs: number): { events: number; sessions: number } {
+    this.recentClicks.clear();
     this.fold();
     return this.purgeTx().immediate(beforeTs);
   }

@@ -8,6 +8,7 @@ import { MIGRATIONS, SqliteStorage } from "@m-software-engineering/heat-collecto
 import { addTiles, decodeTile, encodeTile, TILE_CELLS } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-codec";
 import { toEvent, type Row } from "@m-software-engineering/heat-collector-storage-sqlite/dist/rows";
 import { SqliteWriter } from "@m-software-engineering/heat-collector-storage-sqlite/dist/writer";
+import { clickRow, DEFAULT_RAGE_CLICK_RULE, rageClickStarts, type ClickRow } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 import { toWriterBatch } from "@m-software-engineering/heat-collector-storage-sqlite/dist/writer-batch";
 import { cellRows } from "../helpers/cell-rows";
 import { SdkSession } from "../helpers/sdk";
@@ -280,6 +281,54 @@ describe("SQLite rollup with two writers on one file (two processes)", () => {
     b.close();
 
     await expectRollupOfOneWriter(file, join(tmp.dir, "one-writer.db"), batches, 200);
+  });
+});
+
+describe("SQLite rage clicks: the writer's memory of recent clicks never stands in for the stored clicks", () => {
+  const tmp = tempDir();
+  after(() => tmp.cleanup());
+  const T = Date.UTC(2026, 10, 5, 10);
+  /** One session's clicks, each given as [ms after T, x]; y is 100, the event id names the time. */
+  const burst = (clicks: Array<[number, number]>, userId: string | null = null): WriteBatch => {
+    const b = clickBatch("r", clicks.length, (i) => ({ ts: T + clicks[i]![0], x: clicks[i]![1], y: 100 }), { startedAt: T, lastSeenAt: T + 5_000, eventId: (i) => `c${clicks[i]![0]}` });
+    b.sessions[0]!.userId = userId;
+    return b;
+  };
+  /** The stored rage clicks, and rageClickStarts over every stored click: what they must equal. */
+  const rageOf = (file: string): { stored: string[]; truth: string[] } => {
+    const db = new Database(file, { readonly: true });
+    try {
+      const clicks = (db.prepare("SELECT * FROM events WHERE type = 'click'").all() as Row[])
+        .map(toEvent)
+        .map((e) => clickRow({ ...e, data: e.data as Record<string, unknown> }))
+        .filter((c): c is ClickRow => c !== null);
+      const stored = (db.prepare("SELECT event_id FROM rage_clicks ORDER BY ts, event_id").pluck().all() as string[]);
+      return { stored, truth: rageClickStarts(clicks, DEFAULT_RAGE_CLICK_RULE).map((c) => c.eventId) };
+    } finally {
+      db.close();
+    }
+  };
+
+  it("after a batch rolled back inside a group, and after another writer on the file stored clicks of the same session", () => {
+    const file = join(tmp.dir, "recent.db");
+    const a = new SqliteWriter(file);
+    a.migrate();
+    // A batch refused after its clicks were stored and its rage clicks re-derived: by its session upsert.
+    a["db"].exec("CREATE TRIGGER refuse BEFORE UPDATE ON sessions WHEN NEW.user_id = 'refused' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    a.writeMany([toWriterBatch(burst([[0, 100], [2_000, 400]]))]);
+    const outcomes = a.writeMany([burst([[2_100, 400]]), burst([[2_200, 404], [2_300, 408]], "refused"), burst([[2_500, 800]])].map(toWriterBatch));
+    expect(outcomes[1]).to.be.instanceOf(Error);
+    // Alone, the refused clicks would have made 2,000 a run's start; without them it is not.
+    expect(rageOf(file)).to.deep.equal({ stored: [], truth: [] });
+    const b = new SqliteWriter(file);
+    b.migrate();
+    b.writeMany([toWriterBatch(burst([[2_600, 802], [2_700, 804]]))]); // with 2,500: a run only b's clicks complete
+    a.writeMany([toWriterBatch(burst([[2_900, 806], [3_000, 1_200]]))]); // a must see b's clicks to redo 2,500's run
+    const after = rageOf(file);
+    expect(after.truth).to.deep.equal(["c2500"]);
+    expect(after.stored).to.deep.equal(after.truth);
+    a.close();
+    b.close();
   });
 });
 
