@@ -19,7 +19,14 @@ const sessionOf = (projectId: string, sessionId: string): string => `${projectId
 export class RecentClicks {
   private readonly sessions = new Map<string, { from: number; clicks: ClickRow[] }>();
 
-  constructor(private readonly maxSessions = 4096) {}
+  /**
+   * At most `maxSessions` sessions (least recently used go first) of at most `maxClicks` clicks
+   * read back each: a few MB at most, where a live session holds about a window's worth.
+   */
+  constructor(
+    readonly maxSessions = 1024,
+    readonly maxClicks = 256,
+  ) {}
 
   /** The session's stored clicks with ts in [fromTs, toTs], or undefined when they are not all known. */
   within(projectId: string, sessionId: string, fromTs: number, toTs: number): ClickRow[] | undefined {
@@ -83,33 +90,42 @@ export class NewClicks {
   rederive(prepare: Prepare, rule: RageClickRule, recent: RecentClicks): void {
     if (this.spans.size === 0) return;
     for (const c of this.stored) recent.add(c);
-    const read = prepare(
-      // Only the fields a click needs, extracted in SQL: parsing each whole event document in JS cost more.
-      `SELECT event_id, ts, page, bucket, data ->> '$.x' AS x, data ->> '$.y' AS y, data ->> '$.selector' AS selector
-       FROM events INDEXED BY events_session_clicks WHERE project_id = ? AND session_id = ? AND ts >= ? AND type = 'click'`,
-    );
+    // Only the fields a click needs, extracted in SQL: parsing each whole event document in JS cost more.
+    const fields = "event_id, ts, page, bucket, data ->> '$.x' AS x, data ->> '$.y' AS y, data ->> '$.selector' AS selector";
+    const from = `FROM events INDEXED BY events_session_clicks WHERE project_id = ? AND session_id = ? AND type = 'click'`;
+    /** Every click from a time on, in time order, up to a limit: what the memory keeps of a session. */
+    const since = prepare(`SELECT ${fields} ${from} AND ts >= ? ORDER BY ts LIMIT ?`);
+    /** The clicks of a window: for a session with more clicks after the window's start than the memory keeps. */
+    const within = prepare(`SELECT ${fields} ${from} AND ts BETWEEN ? AND ?`);
+    const clicksOf = (s: { projectId: string; sessionId: string }, rows: unknown[]): ClickRow[] => {
+      const out: ClickRow[] = [];
+      for (const r of rows as Array<Record<string, string | number | null>>) {
+        const c = clickRow({
+          projectId: s.projectId,
+          sessionId: s.sessionId,
+          eventId: String(r.event_id),
+          ts: Number(r.ts),
+          page: String(r.page),
+          bucket: String(r.bucket),
+          data: { x: r.x, y: r.y, selector: r.selector },
+        });
+        if (c) out.push(c);
+      }
+      return out;
+    };
     const drop = prepare("DELETE FROM rage_clicks WHERE project_id = ? AND session_id = ? AND ts BETWEEN ? AND ?");
     const put = prepare("INSERT INTO rage_clicks (project_id, session_id, event_id, ts, page, bucket, gx, gy, selector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     for (const s of this.spans.values()) {
       const w = rageClickWindow(s.from, s.to, rule);
       let clicks = recent.within(s.projectId, s.sessionId, w.read[0], w.read[1]);
       if (!clicks) {
-        // Every click from the window's start on (not only to its end), so the session is known from there.
-        const since: ClickRow[] = [];
-        for (const r of read.all(s.projectId, s.sessionId, w.read[0]) as Array<Record<string, string | number | null>>) {
-          const c = clickRow({
-            projectId: s.projectId,
-            sessionId: s.sessionId,
-            eventId: String(r.event_id),
-            ts: Number(r.ts),
-            page: String(r.page),
-            bucket: String(r.bucket),
-            data: { x: r.x, y: r.y, selector: r.selector },
-          });
-          if (c) since.push(c);
-        }
-        recent.remember(s.projectId, s.sessionId, w.read[0], since);
-        clicks = since.filter((c) => c.ts <= w.read[1]);
+        // Every click from the window's start on (not only to its end), so the session is known from there on.
+        const rows = since.all(s.projectId, s.sessionId, w.read[0], recent.maxClicks + 1);
+        if (rows.length <= recent.maxClicks) {
+          const known = clicksOf(s, rows);
+          recent.remember(s.projectId, s.sessionId, w.read[0], known);
+          clicks = known.filter((c) => c.ts <= w.read[1]);
+        } else clicks = clicksOf(s, within.all(s.projectId, s.sessionId, w.read[0], w.read[1]));
       }
       drop.run(s.projectId, s.sessionId, w.redo[0], w.redo[1]);
       for (const x of rederiveRageClicks(clicks, w.redo, rule)) put.run(x.projectId, x.sessionId, x.eventId, x.ts, x.page, x.bucket, x.gx, x.gy, x.selector);

@@ -104,6 +104,11 @@ export class SqliteWriter {
     this.checkpointer = new Checkpointer(this.db, file);
   }
 
+  /** PRAGMA data_version: it changes when another connection commits to the file. */
+  private dataVersionNow(): number {
+    return this.stmt("PRAGMA data_version").pluck().get() as number;
+  }
+
   private stmt(sql: string): Database.Statement {
     return this.statements.get(sql);
   }
@@ -207,7 +212,7 @@ export class SqliteWriter {
   /** Stores batches in one commit; per batch, its result or the error that rolled it back. */
   writeMany(batches: WriterBatch[]): Array<WriteResult | Error> {
     // Another connection committed (another writer on this file): its clicks are not in recentClicks.
-    const version = this.db.pragma("data_version", { simple: true }) as number;
+    const version = this.dataVersionNow();
     if (version !== this.dataVersion) this.recentClicks.clear();
     this.dataVersion = version;
     let outcomes: ReturnType<ReturnType<typeof this.groupTx>>;
@@ -283,7 +288,7 @@ export class SqliteWriter {
     if (state.last_seq !== this.foldedSeq[acc.span] || state.draining_to !== null) return false;
     // No other connection has committed since this accumulator started: it holds every event after
     // the position, and counting them again (a scan of a second's events, 5–20 ms) would only agree.
-    const version = this.stmt("PRAGMA data_version").pluck().get() as number;
+    const version = this.dataVersionNow();
     if (version === this.startedAtVersion[acc.span]) return true;
     const upTo = acc.eventCount > 0 ? acc.maxSeq : state.last_seq;
     const between = this.stmt("SELECT COUNT(*) FROM events WHERE seq > ? AND seq <= ?").pluck().get(state.last_seq, upTo) as number;

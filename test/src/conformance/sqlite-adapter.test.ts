@@ -330,6 +330,23 @@ describe("SQLite rage clicks: the writer's memory of recent clicks never stands 
     a.close();
     b.close();
   });
+
+  it("for a late batch of a session with more clicks after it than the memory keeps", () => {
+    const file = join(tmp.dir, "late.db");
+    const w = new SqliteWriter(file);
+    w.migrate();
+    // 300 clicks from 10 s on, bursts of three 200 ms apart at one spot, then 1 s apart elsewhere; then a burst at 9 s.
+    const later: Array<[number, number]> = Array.from({ length: 300 }, (_, i) => [10_000 + i * 200, i % 6 < 3 ? 100 : 700 + 40 * i]);
+    for (let i = 0; i < later.length; i += 50) w.writeMany([toWriterBatch(burst(later.slice(i, i + 50)))]);
+    w.writeMany([toWriterBatch(burst([[9_000, 100], [9_500, 102], [9_900, 104]]))]);
+    // Then a burst that only the last stored click (69.8 s, x 12,660) completes: not among the first clicks after 7 s.
+    w.writeMany([toWriterBatch(burst([[69_900, 12_662], [70_000, 12_664]]))]);
+    const { stored, truth } = rageOf(file);
+    expect(truth).to.include.members(["c9000", "c69800"]);
+    expect(truth).not.to.include("c10000"); // 9.9 s is near it and less than 1 s before: no longer a run's start
+    expect(stored).to.deep.equal(truth);
+    w.close();
+  });
 });
 
 describe("SQLite event reads: time indexes in one-second buckets, listed in (ts, eventId, sessionId) order", () => {
