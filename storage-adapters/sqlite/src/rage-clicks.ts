@@ -96,7 +96,7 @@ export class NewClicks {
     /** Every click from a time on, in time order, up to a limit: what the memory keeps of a session. */
     const since = prepare(`SELECT ${fields} ${from} AND ts >= ? ORDER BY ts LIMIT ?`);
     /** The clicks of a window: for a session with more clicks after the window's start than the memory keeps. */
-    const within = prepare(`SELECT ${fields} ${from} AND ts BETWEEN ? AND ?`);
+    const windowRead = prepare(`SELECT ${fields} ${from} AND ts BETWEEN ? AND ?`);
     const clicksOf = (s: { projectId: string; sessionId: string }, rows: unknown[]): ClickRow[] => {
       const out: ClickRow[] = [];
       for (const r of rows as Array<Record<string, string | number | null>>) {
@@ -125,7 +125,7 @@ export class NewClicks {
           const known = clicksOf(s, rows);
           recent.remember(s.projectId, s.sessionId, w.read[0], known);
           clicks = known.filter((c) => c.ts <= w.read[1]);
-        } else clicks = clicksOf(s, within.all(s.projectId, s.sessionId, w.read[0], w.read[1]));
+        } else clicks = clicksOf(s, windowRead.all(s.projectId, s.sessionId, w.read[0], w.read[1]));
       }
       drop.run(s.projectId, s.sessionId, w.redo[0], w.redo[1]);
       for (const x of rederiveRageClicks(clicks, w.redo, rule)) put.run(x.projectId, x.sessionId, x.eventId, x.ts, x.page, x.bucket, x.gx, x.gy, x.selector);

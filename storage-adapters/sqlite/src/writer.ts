@@ -9,7 +9,7 @@ import { MIGRATIONS, type Migration } from "./migrations";
 import { NewClicks, RecentClicks } from "./rage-clicks";
 import { NewActivity, NewClickCells, NewElementClicks } from "./session-hours";
 import { sessionKey } from "@m-software-engineering/heat-collector-kernel/dist/heat/session-key";
-import { DEFAULT_RAGE_CLICK_RULE, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
+import { clickRow, DEFAULT_RAGE_CLICK_RULE, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 import { openDatabase, StatementCache } from "./open-database";
 import { toEvent, type Row } from "./rows";
 import { EVENT_ROW, pushSamples, SESSION_ROW, type WriterBatch } from "./writer-batch";
@@ -157,7 +157,7 @@ export class SqliteWriter {
           const stored =
             Number.isNaN(x) || Number.isNaN(y)
               ? null
-              : { projectId: row[EVENT_ROW.projectId], sessionId, eventId: row[EVENT_ROW.eventId], ts: row[EVENT_ROW.ts], page: row[EVENT_ROW.page], bucket: row[EVENT_ROW.bucket], x, y, selector: batch.selectors[i] ?? null };
+              : clickRow({ projectId: row[EVENT_ROW.projectId], sessionId, eventId: row[EVENT_ROW.eventId], ts: row[EVENT_ROW.ts], page: row[EVENT_ROW.page], bucket: row[EVENT_ROW.bucket], data: { x, y, selector: batch.selectors[i] } });
           clicks.add(row[EVENT_ROW.projectId], sessionId, row[EVENT_ROW.ts], stored);
           // A click has one sample, or none without numeric coordinates.
           const at = i === 0 ? 0 : batch.sampleEnd[i - 1]!;
