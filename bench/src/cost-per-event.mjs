@@ -7,7 +7,8 @@
  * event, of the collector process and of the database backends serving its own database, do not
  * (much). Backends are found by database name (PostgreSQL: pg_stat_activity; MariaDB runs one
  * process, so there the whole server is counted, with the reading taken before as its floor).
- * `--prof` writes a .cpuprofile of the collector into bench/results/prof/ (see prof-top.mjs).
+ * `--prof` writes a .cpuprofile of the collector into bench/results/prof/ (see prof-top.mjs); `BENCH_EXTRA_ARGV`
+ * (space-separated node flags, e.g. a `--require` preload) is passed to the collector as well.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -33,7 +34,7 @@ const backendDelta = (before, after) => [...after].reduce((s, [pid, cpu]) => s +
 
 const db = `hc_cost_${store}_${system}_${Date.now().toString(36)}`;
 await createDatabase(store, db);
-const execArgv = [];
+const execArgv = process.env.BENCH_EXTRA_ARGV ? process.env.BENCH_EXTRA_ARGV.split(" ") : [];
 if (args.prof) {
   const dir = join(BENCH_DIR, "results", "prof");
   mkdirSync(dir, { recursive: true });

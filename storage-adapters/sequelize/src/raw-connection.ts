@@ -1,5 +1,6 @@
 import type { Sequelize } from "sequelize";
 import type { Dialect } from "./connect";
+import { withArrayLiterals } from "./pg-array";
 import type { Row } from "./rows";
 
 /**
@@ -26,8 +27,8 @@ function wrap(dialect: Dialect, conn: unknown): RawConnection {
   if (dialect === "pg") {
     const client = conn as PgClient;
     return {
-      query: async (text, values) => (await client.query({ text, values: values as unknown[] })).rows,
-      run: async (text, values) => (await client.query({ text, values: values as unknown[] })).rowCount ?? 0,
+      query: async (text, values) => (await client.query({ text, values: withArrayLiterals(values) })).rows,
+      run: async (text, values) => (await client.query({ text, values: withArrayLiterals(values) })).rowCount ?? 0,
     };
   }
   const c = conn as MysqlConnection;

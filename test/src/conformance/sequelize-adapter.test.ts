@@ -201,6 +201,46 @@ for (const server of SEQUELIZE_SERVERS) {
       expect(stored).to.have.length(3 * texts.length);
     });
 
+    it("stores ids, paths, users and session fields holding quotes, backslashes, braces, commas, blanks and the text NULL exactly", async () => {
+      const s = open();
+      await s.migrate();
+      // PostgreSQL takes each column of a group as one array literal built by the adapter: an element
+      // left unescaped would split, merge or become NULL.
+      const odd = ['a"b', "c\\d", "{e}", "f,g", " h ", "NULL", "", "\\\"", "日本 😀"];
+      const batches = odd.map((t, b): WriteBatch => {
+        const sessionId = `s${b}${t}`;
+        const userId = b % 3 === 0 ? null : `u${t}`;
+        const path = `/p/${t}`;
+        const events = [0, 1].map((i): StoredEvent => ({
+          projectId: PROJECT,
+          eventId: `e${i}${t}`,
+          sessionId,
+          userId,
+          ts: T0 + b * 10 + i,
+          path,
+          page: path,
+          bucket: BUCKETS[0]!,
+          type: "custom" as const,
+          data: { name: t || "empty" },
+        }));
+        const session = { projectId: PROJECT, sessionId, userId, userTraits: userId ? { plan: t } : null, startedAt: T0, lastSeenAt: T0 + 99, firstPath: path, app: { name: t }, device: null };
+        return { projectId: PROJECT, sessions: [session], events };
+      });
+      const results = await Promise.all(batches.map((b) => s.writeBatch(b)));
+      expect(results).to.deep.equal(batches.map(() => ({ inserted: 2, duplicates: 0 })));
+      const stored: StoredEvent[] = [];
+      for await (const e of s.scanEvents({ projectId: PROJECT })) stored.push(e);
+      const key = (e: StoredEvent) => JSON.stringify([e.sessionId, e.eventId, e.userId, e.path, e.page, e.type, e.ts, e.data]);
+      expect(stored.map(key).sort()).to.deep.equal(batches.flatMap((b) => b.events).map(key).sort());
+      for (const b of batches) {
+        const want = b.sessions[0]!;
+        const [got] = await s.findSessions(want.sessionId, PROJECT);
+        expect(got, want.sessionId).to.include({ sessionId: want.sessionId, userId: want.userId, firstPath: want.firstPath, eventCount: 2 });
+        expect(got!.userTraits, want.sessionId).to.deep.equal(want.userTraits);
+        expect(got!.app, want.sessionId).to.deep.equal(want.app);
+      }
+    });
+
     it("fails only the refused batch of a group; the others commit", async () => {
       const s = open();
       await s.migrate();

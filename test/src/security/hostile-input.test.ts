@@ -166,6 +166,19 @@ describe("hostile input: an unusable envelope gets a 4xx with a stable code; one
     expect(res.body.events.map((e: { eventId: string }) => e.eventId).sort()).to.deep.equal([...expected].sort());
   });
 
+  it("nesting is refused from one level past the limit: props nesting 8 levels (objects, then an array) are stored, 9 refused (in the same batch)", async () => {
+    const nest = (levels: number): unknown => JSON.parse(`${'{"a":'.repeat(levels - 1)}[1]${"}".repeat(levels - 1)}`);
+    const atLimit = { ...s.custom("depth-8"), props: nest(8) };
+    const over = { ...s.custom("depth-9"), props: nest(9) };
+    const res = await post(c).set("content-type", "application/json").send(wrap([atLimit, over]));
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    expect([res.body.stored, res.body.rejected]).to.deep.equal([1, 1]);
+    expect(res.body.rejections[0]).to.include({ index: 1, code: "invalid_event", path: "/events/1/props" });
+    const stored = await request(c.app).get(`/api/projects/${PROJECT.id}/events?sessionId=${s.sessionId}&limit=1000`).expect(200);
+    const kept = stored.body.events.find((x: { eventId: string }) => x.eventId === atLimit.eventId);
+    expect(kept?.props).to.deep.equal(atLimit.props);
+  });
+
   it("__proto__ and constructor keys are plain data: stored as sent, nothing polluted", async () => {
     const e = { ...s.custom("proto"), props: JSON.parse('{"__proto__": {"polluted": "yes"}, "constructor": {"prototype": {"polluted": "yes"}}}') };
     const withProtoField = JSON.parse(JSON.stringify(click()).replace("{", '{"__proto__":{"polluted":"yes"},'));

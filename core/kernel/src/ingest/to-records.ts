@@ -17,9 +17,18 @@ export function bucketOf(e: IngestEvent): string {
   return `${Math.round(e.viewport.w / 100) * 100}x${Math.round(e.viewport.h / 100) * 100}`;
 }
 
+/** The event's fields other than its columns, copied key by key (this runs on every stored event). */
 function dataOf(e: IngestEvent): JsonObject {
-  // fromEntries defines own properties, so a "__proto__" key stays data instead of a prototype.
-  return Object.fromEntries(Object.entries(e).filter(([k, v]) => !COLUMN_KEYS.has(k) && v !== undefined)) as JsonObject;
+  const out: Record<string, unknown> = {};
+  for (const k in e) {
+    if (!Object.prototype.hasOwnProperty.call(e, k) || COLUMN_KEYS.has(k)) continue;
+    const v = (e as unknown as Record<string, unknown>)[k];
+    if (v === undefined) continue;
+    // Defined, not assigned: a "__proto__" key stays data instead of setting the prototype.
+    if (k === "__proto__") Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[k] = v;
+  }
+  return out as JsonObject;
 }
 
 /**
