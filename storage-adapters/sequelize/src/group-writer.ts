@@ -4,6 +4,7 @@ import type { Dialect } from "./connect";
 import { SequelizeStorageError } from "./errors";
 import { eventKey, settleGroup, uniqueEvents, type SessionDelta } from "./group-plan";
 import { inTransaction, isConnectionError, isRetryable, type RawConnection } from "./raw-connection";
+import { packBuffers, packTexts } from "./pg-binds";
 import { json, str } from "./rows";
 import { pageHash } from "./sql";
 
@@ -15,24 +16,6 @@ const SESSION_COLS = "project_id, session_id, user_id, user_traits, started_at, 
 
 const eventRow = (e: StoredEvent): unknown[] => [e.projectId, e.eventId, e.sessionId, e.userId, e.type, e.ts, e.path, e.page, pageHash(e.page), e.bucket, JSON.stringify(e.data)];
 
-/**
- * Texts packed into one binary bind with each one's 1-based byte offset and length, for PostgreSQL
- * to cut out with substring(): node-postgres sends a Buffer as it is, where a text[] bind is an
- * array literal that the driver escapes (every quote of a JSON document) and the server parses back.
- */
-export function packTexts(texts: readonly string[]): { blob: Buffer; offsets: number[]; lengths: number[] } {
-  const joined = texts.join("");
-  const blob = Buffer.from(joined);
-  // As many bytes as UTF-16 units only when every character is ASCII (any other takes more bytes than units).
-  const lengths = blob.length === joined.length ? texts.map((t) => t.length) : texts.map((t) => Buffer.byteLength(t));
-  const offsets = new Array<number>(texts.length);
-  let at = 1;
-  for (let i = 0; i < texts.length; i++) {
-    offsets[i] = at;
-    at += lengths[i]!;
-  }
-  return { blob, offsets, lengths };
-}
 const sessionRow = (s: SessionDelta): unknown[] => [s.projectId, s.sessionId, s.userId, json(s.userTraits), s.startedAt, s.lastSeenAt, s.firstPath, s.newEvents, json(s.app), json(s.device)];
 
 /** Column-wise arrays of rows, for PostgreSQL's unnest binds (one bind per column, whatever the row count). */
@@ -140,11 +123,15 @@ async function upsertSessions(c: RawConnection, dialect: Dialect, sessions: read
 
 async function appendJournal(c: RawConnection, dialect: Dialect, journal: ReadonlyArray<{ projectId: string; events: number; body: Buffer }>): Promise<void> {
   if (journal.length === 0) return;
-  const rows = journal.map((j) => [j.projectId, j.events, j.body]);
   if (dialect === "pg") {
-    await c.run("INSERT INTO heat_journal (project_id, events, body) SELECT * FROM unnest($1::text[], $2::int[], $3::bytea[])", columns(rows, 3));
+    const bodies = packBuffers(journal.map((j) => j.body));
+    await c.run(
+      "INSERT INTO heat_journal (project_id, events, body) SELECT p, e, substring($3::bytea FROM o FOR l) FROM unnest($1::text[], $2::int[], $4::int[], $5::int[]) AS r(p, e, o, l)",
+      [journal.map((j) => j.projectId), journal.map((j) => j.events), bodies.blob, bodies.offsets, bodies.lengths],
+    );
     return;
   }
+  const rows = journal.map((j) => [j.projectId, j.events, j.body]);
   for (const part of packets(rows, rowBytes)) await c.run("INSERT INTO heat_journal (project_id, events, body) VALUES ?", [part]);
 }
 

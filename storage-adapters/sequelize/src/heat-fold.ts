@@ -8,6 +8,7 @@ import { foldActivity, foldElements } from "./session-hours";
 import { foldClickCells } from "./session-cells";
 import type { JournalActivity, JournalClickCell, JournalElement, JournalScroll } from "./heat-journal";
 import { inTransaction, type RawConnection } from "./raw-connection";
+import { packBuffers } from "./pg-binds";
 import { num, str, type Row } from "./rows";
 import { pageHash } from "./sql";
 
@@ -192,10 +193,12 @@ export async function foldJournal(c: RawConnection, dialect: Dialect, dims: Map<
   await foldClickCells(c, dialect, clickCells);
   const ids = journal.map((r) => num(r.id));
   if (dialect === "pg") {
+    const cells = packBuffers(tiles.map((x) => x.cells));
     await c.run(
-      `INSERT INTO heat_tiles (dim, span, t, ty, tx, cells) SELECT * FROM unnest($1::int[], $2::text[], $3::bigint[], $4::int[], $5::int[], $6::bytea[])
+      `INSERT INTO heat_tiles (dim, span, t, ty, tx, cells)
+       SELECT d, s, t, ty, tx, substring($6::bytea FROM o FOR l) FROM unnest($1::int[], $2::text[], $3::bigint[], $4::int[], $5::int[], $7::int[], $8::int[]) AS r(d, s, t, ty, tx, o, l)
        ON CONFLICT (dim, span, t, ty, tx) DO UPDATE SET cells = EXCLUDED.cells`,
-      cols(tiles, (x) => x.dim, (x) => x.span, (x) => x.t, (x) => x.ty, (x) => x.tx, (x) => x.cells),
+      [...cols(tiles, (x) => x.dim, (x) => x.span, (x) => x.t, (x) => x.ty, (x) => x.tx), cells.blob, cells.offsets, cells.lengths],
     );
     await c.run(
       `INSERT INTO heat_periods (dim, span, t, n, max_gy) SELECT * FROM unnest($1::int[], $2::text[], $3::bigint[], $4::bigint[], $5::int[])

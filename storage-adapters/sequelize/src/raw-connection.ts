@@ -1,6 +1,6 @@
 import type { Sequelize } from "sequelize";
 import type { Dialect } from "./connect";
-import { withArrayLiterals } from "./pg-array";
+import { withArrayLiterals } from "./pg-binds";
 import type { Row } from "./rows";
 
 /**
