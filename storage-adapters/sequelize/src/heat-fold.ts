@@ -8,6 +8,7 @@ import { foldActivity, foldElements } from "./session-hours";
 import { foldClickCells } from "./session-cells";
 import type { JournalActivity, JournalClickCell, JournalElement, JournalScroll } from "./heat-journal";
 import { inTransaction, type RawConnection } from "./raw-connection";
+import { TimeSlices } from "./time-slices";
 import { packBuffers } from "./pg-binds";
 import { num, str, type Row } from "./rows";
 import { pageHash } from "./sql";
@@ -144,7 +145,9 @@ export async function foldJournal(c: RawConnection, dialect: Dialect, dims: Map<
   const activity: Array<{ projectId: string; activity: JournalActivity[]; scrolls: JournalScroll[] }> = [];
   const elements: Array<{ projectId: string; elements: JournalElement[] }> = [];
   const clickCells: Array<{ projectId: string; clickCells: JournalClickCell[] }> = [];
+  const slices = new TimeSlices();
   for (const row of journal) {
+    if (slices.due()) await slices.yield();
     const projectId = str(row.project_id);
     events += num(row.events);
     const body = readJournal(row.body as Buffer);
@@ -184,6 +187,7 @@ export async function foldJournal(c: RawConnection, dialect: Dialect, dims: Map<
   totals.sort((a, b) => a.dim - b.dim || (a.span < b.span ? -1 : a.span > b.span ? 1 : 0) || a.t - b.t);
   const stored = await readTiles(c, dialect, tiles);
   for (const x of tiles) {
+    if (slices.due()) await slices.yield();
     const had = stored.get(`${x.dim} ${x.span} ${x.t} ${x.ty} ${x.tx}`);
     if (had) x.cells = addTiles(had, x.cells);
   }
