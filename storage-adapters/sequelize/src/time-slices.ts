@@ -1,3 +1,5 @@
+import { yieldToEventLoop } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-sum";
+
 /**
  * Long synchronous loops of the background fold, cut into slices: the fold shares the event loop
  * with ingest and reads, and a fold's JS (decoding ~1 s of journal, merging thousands of tiles)
@@ -13,9 +15,9 @@ export class TimeSlices {
     return performance.now() - this.sliceStart >= this.budgetMs;
   }
 
-  /** Gives queued I/O callbacks a turn (setImmediate runs after them), then starts a new slice. */
+  /** Gives queued I/O callbacks a turn, then starts a new slice. */
   async yield(): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await yieldToEventLoop();
     this.sliceStart = performance.now();
   }
 }
