@@ -171,6 +171,32 @@ for (const server of SEQUELIZE_SERVERS) {
       expect(await rollupOf(s), "from tiles").to.deep.equal(expected);
     });
 
+    it("counts a retried batch's stored events as duplicates when its group also holds new batches (PostgreSQL redoes such a group with RETURNING)", async () => {
+      const s = open();
+      await s.migrate();
+      await s.foldRollup();
+      const first = batch("r1", range(0, 10));
+      expect(await s.writeBatch(first)).to.deep.equal({ inserted: 10, duplicates: 0 });
+      // The first write starts a group alone; the next three queue meanwhile and form one group.
+      const retried = batch("r1", range(5, 15)); // e5..e9 are stored
+      const fresh = batch("r2", range(0, 5));
+      const again = batch("r1", range(0, 10)); // all stored, or in `retried`
+      const [r0, r1, r2, r3] = await Promise.all([s.writeBatch(batch("r0", [7])), s.writeBatch(retried), s.writeBatch(fresh), s.writeBatch(again)]);
+      expect([r0, r1, r2, r3]).to.deep.equal([
+        { inserted: 1, duplicates: 0 },
+        { inserted: 5, duplicates: 5 },
+        { inserted: 5, duplicates: 0 },
+        { inserted: 0, duplicates: 10 },
+      ]);
+      expect(await count(s, "events")).to.equal(21);
+      expect((await s.findSessions("r1", PROJECT))[0]!.eventCount).to.equal(15);
+      expect((await s.findSessions("r2", PROJECT))[0]!.eventCount).to.equal(5);
+      const expected = expectedRollup(storedOnce([first, batch("r0", [7]), retried, fresh, again]));
+      expect(await rollupOf(s), "from the journal").to.deep.equal(expected);
+      await s.foldRollup();
+      expect(await rollupOf(s), "from tiles").to.deep.equal(expected);
+    });
+
     it("stores every event's data byte for byte, in a group of batches: quotes, backslashes, escapes and multi-byte text", async () => {
       const s = open();
       await s.migrate();
