@@ -70,37 +70,23 @@ const SESSION_MERGE: Record<Dialect, string> = {
 
 const rowKey = (r: Record<string, unknown>): string => eventKey({ projectId: str(r.project_id), sessionId: str(r.session_id), eventId: str(r.event_id) });
 
-/**
- * Thrown inside a group's transaction when a count-only insert stored fewer events than it sent:
- * some were already there, and which ones takes the statement again with RETURNING.
- */
-class SomeAlreadyStored extends Error {}
-
-/**
- * Inserts the group's unique events; returns the keys this statement inserted. With `countOnly`
- * (PostgreSQL) the statement returns no rows, only its count: when every event was new, as in all
- * but a retry's groups, the keys are the group's own, and the server neither forms nor sends a row
- * per event; otherwise it throws SomeAlreadyStored.
- */
-async function insertEvents(c: RawConnection, dialect: Dialect, how: InsertedRows, events: readonly StoredEvent[], countOnly: boolean): Promise<Set<string>> {
+/** Inserts the group's unique events; returns the keys this statement inserted. */
+async function insertEvents(c: RawConnection, dialect: Dialect, how: InsertedRows, events: readonly StoredEvent[]): Promise<Set<string>> {
   const inserted = new Set<string>();
   if (events.length === 0) return inserted;
   const rows = events.map(eventRow);
   if (dialect === "pg") {
     const cols = columns(rows, 11);
     const data = packTexts(cols[10] as string[]);
-    const sql = `INSERT INTO events (${EVENT_COLS})
+    const returned = await c.query(
+      `INSERT INTO events (${EVENT_COLS})
        SELECT p, e, s, u, t, ts, pa, pg, ph, b, convert_from(substring($11::bytea FROM o FOR l), 'UTF8')
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[], $12::int[], $13::int[])
          AS r(p, e, s, u, t, ts, pa, pg, ph, b, o, l)
-       ON CONFLICT (project_id, session_id, event_id) DO NOTHING`;
-    const binds = [...cols.slice(0, 10), data.blob, data.offsets, data.lengths];
-    if (countOnly) {
-      if ((await c.run(sql, binds)) !== events.length) throw new SomeAlreadyStored();
-      for (const e of events) inserted.add(eventKey(e));
-      return inserted;
-    }
-    for (const r of await c.query(`${sql} RETURNING project_id, session_id, event_id`, binds)) inserted.add(rowKey(r));
+       ON CONFLICT (project_id, session_id, event_id) DO NOTHING RETURNING project_id, session_id, event_id`,
+      [...cols.slice(0, 10), data.blob, data.offsets, data.lengths],
+    );
+    for (const r of returned) inserted.add(rowKey(r));
     return inserted;
   }
   // A duplicate meets ON DUPLICATE KEY UPDATE seq = seq, which keeps the first writer's row and
@@ -153,8 +139,8 @@ async function appendJournal(c: RawConnection, dialect: Dialect, journal: Readon
  * The group's statements, inside the caller's transaction: one event insert, one session upsert and
  * one journal append for all its batches (more only where MySQL's packet size asks for it).
  */
-async function writeGroup(c: RawConnection, dialect: Dialect, how: InsertedRows, group: readonly WriteBatch[], countOnly = false): Promise<WriteResult[]> {
-  const inserted = await insertEvents(c, dialect, how, uniqueEvents(group), countOnly);
+async function writeGroup(c: RawConnection, dialect: Dialect, how: InsertedRows, group: readonly WriteBatch[]): Promise<WriteResult[]> {
+  const inserted = await insertEvents(c, dialect, how, uniqueEvents(group));
   const settled = settleGroup(group, inserted);
   await upsertSessions(c, dialect, settled.sessions);
   await appendJournal(c, dialect, settled.journal);
@@ -182,17 +168,10 @@ export async function commitGroup(
   statementsDone: () => void = () => undefined,
 ): Promise<Array<WriteResult | Error>> {
   let cause: unknown;
-  // PostgreSQL first counts instead of returning keys; a group meeting stored events is redone with them.
-  let countOnly = dialect === "pg";
   for (let attempt = 0; ; attempt++) {
     try {
-      return await inTransaction(c, () => writeGroup(c, dialect, how, group, countOnly), statementsDone);
+      return await inTransaction(c, () => writeGroup(c, dialect, how, group), statementsDone);
     } catch (err) {
-      if (err instanceof SomeAlreadyStored) {
-        countOnly = false;
-        attempt--;
-        continue;
-      }
       if (isRetryable(err) && attempt < retries) continue;
       if (isConnectionError(err) || group.length === 1 || isRetryable(err)) return group.map(() => failed(err));
       cause = err;

@@ -171,7 +171,7 @@ for (const server of SEQUELIZE_SERVERS) {
       expect(await rollupOf(s), "from tiles").to.deep.equal(expected);
     });
 
-    it("counts a retried batch's stored events as duplicates when its group also holds new batches (PostgreSQL redoes such a group with RETURNING)", async () => {
+    it("counts a retried batch's stored events as duplicates when its group also holds new batches", async () => {
       const s = open();
       await s.migrate();
       await s.foldRollup();
