@@ -89,5 +89,6 @@ export function packTexts(texts: readonly string[]): PackedBind {
  * hex text, twice the bytes, written by the driver and decoded by the server.
  */
 export function packBuffers(buffers: readonly Buffer[]): PackedBind {
-  return { blob: Buffer.concat(buffers), offsets: offsetsOf(buffers.map((b) => b.length)), lengths: buffers.map((b) => b.length) };
+  const lengths = buffers.map((b) => b.length);
+  return { blob: Buffer.concat(buffers), offsets: offsetsOf(lengths), lengths };
 }
