@@ -14,17 +14,30 @@ import { BENCH_DIR, rssOf, sleep } from "./common.mjs";
 let nextPort = 3400 + Math.floor(Math.random() * 400);
 
 /**
+ * The old-space limit a server runs with: 16,384 MB for every system, so 0.3.7's large heatmaps fit
+ * (at 1M rows it holds ~3 GB) and ours grows its heap as under Node's own default (~4 GB here: V8
+ * grows both by the same factor). BENCH_OURS_HEAP_MB sets ours' alone ("node": Node's default), to
+ * measure README's bounded-heap deployment (`--max-old-space-size=512`).
+ * @param {Kind} kind
+ * @returns {number | null}
+ */
+export function defaultHeapMb(kind) {
+  const override = process.env.BENCH_OURS_HEAP_MB;
+  if (kind === "baseline" || override === undefined) return 16384;
+  return override === "node" ? null : Number(override);
+}
+
+/**
  * Starts `server.mjs <kind> <port> <target>` (target: a SQLite file or a postgres:// / mysql:// URL).
  * Rejects with the server's own error message when it fails before listening.
  * @param {Kind} kind
  * @param {string} target
  * @param {string[]} [execArgv] extra node flags (e.g. --cpu-prof)
  * @param {{ env?: Record<string, string>, heapMb?: number | null }} [opts] `env`: added to this process's;
- * `heapMb`: V8's old-space limit (default 16,384, so the baseline's large heatmaps fit; null: Node's own
- * default, as a deployment runs it)
+ * `heapMb`: V8's old-space limit (default: `defaultHeapMb(kind)`; null: Node's own default)
  * @returns {Promise<Server>}
  */
-export async function startServer(kind, target, execArgv = [], { env = {}, heapMb = 16384 } = {}) {
+export async function startServer(kind, target, execArgv = [], { env = {}, heapMb = defaultHeapMb(kind) } = {}) {
   const port = nextPort++;
   const child = fork(join(BENCH_DIR, "src", "server.mjs"), [kind, String(port), target], {
     execArgv: [...(heapMb === null ? [] : [`--max-old-space-size=${heapMb}`]), ...execArgv],
