@@ -32,7 +32,7 @@ const SESSIONS_PER_STATEMENT = 200;
  * MySQL / MariaDB: the index a statement must walk. Their range optimizer weighs every index
  * against an OR of 200 ranges; under ingest load on MariaDB 10.11 that took ~300 ms a statement
  * (its slow log: under 1 ms of it in the engine), and the fold fell ~100,000 events behind.
- * PostgreSQL's planner picks `events_session` for them unaided.
+ * PostgreSQL needs no hint: there the rage fold's reads are ~5% of statement time and the fold keeps up.
  */
 const walk = (dialect: Dialect, index: string): string => (dialect === "pg" ? "" : ` FORCE INDEX (${index})`);
 
