@@ -4,7 +4,7 @@ import type { Dialect } from "./connect";
 import { SequelizeStorageError } from "./errors";
 import { eventKey, settleGroup, uniqueEvents, type SessionDelta } from "./group-plan";
 import { inTransaction, isConnectionError, isRetryable, type RawConnection } from "./raw-connection";
-import { packBuffers, packTexts } from "./pg-binds";
+import { packBuffers, packTexts, unnestColumns } from "./pg-binds";
 import { json, str } from "./rows";
 import { pageHash } from "./sql";
 
@@ -17,13 +17,6 @@ const SESSION_COLS = "project_id, session_id, user_id, user_traits, started_at, 
 const eventRow = (e: StoredEvent): unknown[] => [e.projectId, e.eventId, e.sessionId, e.userId, e.type, e.ts, e.path, e.page, pageHash(e.page), e.bucket, JSON.stringify(e.data)];
 
 const sessionRow = (s: SessionDelta): unknown[] => [s.projectId, s.sessionId, s.userId, json(s.userTraits), s.startedAt, s.lastSeenAt, s.firstPath, s.newEvents, json(s.app), json(s.device)];
-
-/** Column-wise arrays of rows, for PostgreSQL's unnest binds (one bind per column, whatever the row count). */
-function columns(rows: readonly unknown[][], width: number): unknown[][] {
-  const cols: unknown[][] = Array.from({ length: width }, () => new Array<unknown>(rows.length));
-  rows.forEach((row, r) => row.forEach((v, c) => (cols[c]![r] = v)));
-  return cols;
-}
 
 /** Splits MySQL multi-row statements so none nears max_allowed_packet (16 MB by default). */
 function packets<T>(rows: readonly T[], bytes: (row: T) => number, limit = 4 << 20): T[][] {
@@ -76,7 +69,7 @@ async function insertEvents(c: RawConnection, dialect: Dialect, how: InsertedRow
   if (events.length === 0) return inserted;
   const rows = events.map(eventRow);
   if (dialect === "pg") {
-    const cols = columns(rows, 11);
+    const cols = unnestColumns(rows, 11);
     const data = packTexts(cols[10] as string[]);
     const returned = await c.query(
       `INSERT INTO events (${EVENT_COLS})
@@ -114,7 +107,7 @@ async function upsertSessions(c: RawConnection, dialect: Dialect, sessions: read
       `INSERT INTO sessions (${SESSION_COLS})
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::int[], $9::text[], $10::text[])
        ${SESSION_MERGE.pg}`,
-      columns(rows, 10),
+      unnestColumns(rows, 10),
     );
     return;
   }

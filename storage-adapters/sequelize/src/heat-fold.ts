@@ -9,7 +9,7 @@ import { foldClickCells } from "./session-cells";
 import type { JournalActivity, JournalClickCell, JournalElement, JournalScroll } from "./heat-journal";
 import { inTransaction, type RawConnection } from "./raw-connection";
 import { TimeSlices } from "./time-slices";
-import { packBuffers } from "./pg-binds";
+import { packBuffers, unnestColumns } from "./pg-binds";
 import { num, str, type Row } from "./rows";
 import { pageHash } from "./sql";
 
@@ -59,8 +59,9 @@ interface Dim {
 }
 const dimKeyOf = (projectId: string, hash: string, bucket: string, type: string): string => `${projectId}\u0000${hash}\u0000${bucket}\u0000${type}`;
 
-/** Column-wise arrays for unnest binds. */
-const cols = <T>(rows: readonly T[], ...pick: Array<(r: T) => unknown>): unknown[][] => pick.map((f) => rows.map(f));
+/** A tile's key and a dimension's columns, as rows of both dialects' multi-row statements. */
+const keyOfTile = (x: TileRowOut): unknown[] => [x.dim, x.span, x.t, x.ty, x.tx];
+const dimRow = (d: Dim): unknown[] => [d.projectId, d.pageHash, d.page, d.bucket, d.type];
 
 /** Splits rows for MySQL multi-row statements (tiles are at most ~1.3 kB). */
 function parts<T>(rows: readonly T[], size = 2000): T[][] {
@@ -76,19 +77,18 @@ function parts<T>(rows: readonly T[], size = 2000): T[][] {
 async function dimIds(c: RawConnection, dialect: Dialect, cache: Map<string, number>, dims: ReadonlyMap<string, Dim>): Promise<void> {
   const missing = [...dims.entries()].filter(([k]) => !cache.has(k)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, d]) => d);
   if (missing.length === 0) return;
-  const f = [(d: Dim) => d.projectId, (d: Dim) => d.pageHash, (d: Dim) => d.page, (d: Dim) => d.bucket, (d: Dim) => d.type];
   let rows: Row[];
   if (dialect === "pg") {
     await c.run(
       "INSERT INTO heat_dims (project_id, page_hash, page, bucket, type) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING",
-      cols(missing, ...f),
+      unnestColumns(missing.map(dimRow), 5),
     );
     rows = await c.query("SELECT id, project_id, page_hash, bucket, type FROM heat_dims WHERE project_id = ANY($1::text[]) AND page_hash = ANY($2::text[])", [
       [...new Set(missing.map((d) => d.projectId))],
       [...new Set(missing.map((d) => d.pageHash))],
     ]);
   } else {
-    await c.run("INSERT INTO heat_dims (project_id, page_hash, page, bucket, type) VALUES ? ON DUPLICATE KEY UPDATE id = id", [missing.map((d) => f.map((g) => g(d)))]);
+    await c.run("INSERT INTO heat_dims (project_id, page_hash, page, bucket, type) VALUES ? ON DUPLICATE KEY UPDATE id = id", [missing.map(dimRow)]);
     rows = await c.query("SELECT id, project_id, page_hash, bucket, type FROM heat_dims WHERE project_id IN (?) AND page_hash IN (?)", [
       [...new Set(missing.map((d) => d.projectId))],
       [...new Set(missing.map((d) => d.pageHash))],
@@ -114,13 +114,13 @@ async function readTiles(c: RawConnection, dialect: Dialect, tiles: readonly Til
     const rows = await c.query(
       `SELECT h.dim, h.span, h.t, h.ty, h.tx, h.cells FROM unnest($1::int[], $2::text[], $3::bigint[], $4::int[], $5::int[]) AS k(dim, span, t, ty, tx)
        JOIN heat_tiles h ON h.dim = k.dim AND h.span = k.span AND h.t = k.t AND h.ty = k.ty AND h.tx = k.tx`,
-      cols(tiles, (x) => x.dim, (x) => x.span, (x) => x.t, (x) => x.ty, (x) => x.tx),
+      unnestColumns(tiles.map(keyOfTile), 5),
     );
     rows.forEach(add);
     return found;
   }
   for (const part of parts(tiles)) {
-    const keys = part.map((x) => [x.dim, x.span, x.t, x.ty, x.tx]);
+    const keys = part.map(keyOfTile);
     (await c.query("SELECT dim, span, t, ty, tx, cells FROM heat_tiles WHERE (dim, span, t, ty, tx) IN (?)", [keys])).forEach(add);
   }
   return found;
@@ -202,12 +202,12 @@ export async function foldJournal(c: RawConnection, dialect: Dialect, dims: Map<
       `INSERT INTO heat_tiles (dim, span, t, ty, tx, cells)
        SELECT d, s, t, ty, tx, substring($6::bytea FROM o FOR l) FROM unnest($1::int[], $2::text[], $3::bigint[], $4::int[], $5::int[], $7::int[], $8::int[]) AS r(d, s, t, ty, tx, o, l)
        ON CONFLICT (dim, span, t, ty, tx) DO UPDATE SET cells = EXCLUDED.cells`,
-      [...cols(tiles, (x) => x.dim, (x) => x.span, (x) => x.t, (x) => x.ty, (x) => x.tx), cells.blob, cells.offsets, cells.lengths],
+      [...unnestColumns(tiles.map(keyOfTile), 5), cells.blob, cells.offsets, cells.lengths],
     );
     await c.run(
       `INSERT INTO heat_periods (dim, span, t, n, max_gy) SELECT * FROM unnest($1::int[], $2::text[], $3::bigint[], $4::bigint[], $5::int[])
        ON CONFLICT (dim, span, t) DO UPDATE SET n = heat_periods.n + EXCLUDED.n, max_gy = GREATEST(heat_periods.max_gy, EXCLUDED.max_gy)`,
-      cols(totals, (x) => x.dim, (x) => x.span, (x) => x.t, (x) => x.n, (x) => x.maxGy),
+      unnestColumns(totals.map((x) => [x.dim, x.span, x.t, x.n, x.maxGy]), 5),
     );
     await c.run("DELETE FROM heat_journal WHERE id = ANY($1::bigint[])", [ids]);
   } else {

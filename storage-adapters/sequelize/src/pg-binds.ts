@@ -54,6 +54,20 @@ export function withArrayLiterals(params: readonly unknown[] | undefined): unkno
   return params.map((p) => (Array.isArray(p) ? pgArrayLiteral(p) : p));
 }
 
+/**
+ * Rows of a multi-row statement turned column-wise, one array per column, for PostgreSQL's
+ * `unnest($1::t[], $2::u[], …)`: one bind per column whatever the row count. `width` is the row
+ * length, so that no rows still gives every column (empty).
+ */
+export function unnestColumns(rows: ReadonlyArray<readonly unknown[]>, width: number): unknown[][] {
+  const columns: unknown[][] = Array.from({ length: width }, () => new Array<unknown>(rows.length));
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    for (let c = 0; c < width; c++) columns[c]![r] = row[c];
+  }
+  return columns;
+}
+
 /** One binary bind and each part's 1-based byte offset and length, for `substring(blob FROM o FOR l)`. */
 export interface PackedBind {
   blob: Buffer;

@@ -6,6 +6,7 @@ import type { Select } from "./heat-reads";
 import type { RawConnection } from "./raw-connection";
 import { num, str, toClickRow, type Row } from "./rows";
 import { Binds, intDiv, pageHash, pagesClause } from "./sql";
+import { unnestColumns } from "./pg-binds";
 
 
 /** Sessions with new clicks, merged per (project, session) across journal rows, in key order. */
@@ -86,7 +87,7 @@ export async function foldRageClicks(
       await c.run(
         `INSERT INTO rage_clicks (project_id, session_id, event_id, ts, page_hash, page, bucket, gx, gy, selector)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[], $10::text[])`,
-        values[0]!.map((_, k) => values.map((v) => v[k])),
+        unnestColumns(values, 10),
       );
     } else {
       await c.run("INSERT INTO rage_clicks (project_id, session_id, event_id, ts, page_hash, page, bucket, gx, gy, selector) VALUES ?", [values]);

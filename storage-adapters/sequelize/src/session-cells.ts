@@ -5,6 +5,7 @@ import type { Select } from "./heat-reads";
 import type { RawConnection } from "./raw-connection";
 import { num, str, type Row } from "./rows";
 import { Binds, groupKey, intDiv, pageHash } from "./sql";
+import { unnestColumns } from "./pg-binds";
 import { hourRangeWhere } from "./session-hours";
 import { sessionKey } from "@m-software-engineering/heat-collector-kernel/dist/heat/session-key";
 import { HOUR_MS } from "@m-software-engineering/heat-collector-kernel";
@@ -33,7 +34,7 @@ export async function foldClickCells(c: RawConnection, dialect: Dialect, rows: R
       `INSERT INTO click_cells (project_id, bucket, page_hash, page, hour, gy, gx, session_key)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::int[], $7::int[], $8::bigint[])
        ON CONFLICT (project_id, bucket, page_hash, hour, gy, gx, session_key) DO NOTHING`,
-      values[0]!.map((_, k) => values.map((v) => v[k])),
+      unnestColumns(values, 8),
     );
     return;
   }

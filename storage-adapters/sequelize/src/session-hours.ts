@@ -6,6 +6,7 @@ import type { Select } from "./heat-reads";
 import type { RawConnection } from "./raw-connection";
 import { num, type Row } from "./rows";
 import { Binds, groupKey, intDiv, pageHash, pagesClause } from "./sql";
+import { unnestColumns } from "./pg-binds";
 
 
 
@@ -50,7 +51,7 @@ export async function foldActivity(
        ON CONFLICT (project_id, hour, page_hash, bucket, session_id) DO UPDATE SET events = session_hours.events + EXCLUDED.events,
          clicks = session_hours.clicks + EXCLUDED.clicks, max_depth = GREATEST(session_hours.max_depth, EXCLUDED.max_depth),
          max_scroll_y = GREATEST(session_hours.max_scroll_y, EXCLUDED.max_scroll_y), viewport_h = GREATEST(session_hours.viewport_h, EXCLUDED.viewport_h)`,
-      values[0]!.map((_, k) => values.map((v) => v[k])),
+      unnestColumns(values, 11),
     );
     return;
   }
@@ -84,7 +85,7 @@ export async function foldElements(c: RawConnection, dialect: Dialect, rows: Rea
       `INSERT INTO element_hours (project_id, hour, page_hash, page, bucket, selector_hash, selector, session_id, clicks)
        SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[])
        ON CONFLICT (project_id, hour, page_hash, bucket, selector_hash, session_id) DO UPDATE SET clicks = element_hours.clicks + EXCLUDED.clicks`,
-      values[0]!.map((_, k) => values.map((v) => v[k])),
+      unnestColumns(values, 9),
     );
     return;
   }
