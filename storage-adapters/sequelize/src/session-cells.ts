@@ -99,18 +99,20 @@ export async function sessionCells(select: Select, dialect: Dialect, f: SessionG
   const gx = dialect === "pg" ? "gx::bigint" : "gx";
   const width = () => `CASE bucket ${f.drawn.map((d) => `WHEN ${b.add(d.bucket)} THEN ${int(d.width)}`).join(" ")} END`;
   const column = f.relative ? intDiv(dialect, `(8 * ${gx} + 4) * ${int(f.columns)}`, `(${width()})`) : intDiv(dialect, "gx", int(k));
-  const cx = `LEAST(${column}, ${int(f.columns - 1)})`;
-  const cy = intDiv(dialect, "gy", int(k));
+  // The drawn cell as one integer, row-major (cy × columns + cx): the sort and the per-cell distinct count then
+  // compare one value instead of two expressions (1M events, relative: PostgreSQL ~195 → ~170 ms, MariaDB ~245–305 → ~230–250).
+  const cell = `${intDiv(dialect, "gy", int(k))} * ${dialect === "pg" ? `${b.add(f.columns)}::bigint` : b.add(f.columns)} + LEAST(${column}, ${int(f.columns - 1)})`;
   const where = `${hourRangeWhere(b, dialect, f, rage)} AND bucket IN (${b.list(f.drawn.map((d) => d.bucket))})`;
   const session = rage ? "session_id" : "session_key";
   const table = rage ? "rage_clicks" : "click_cells";
-  // Each planner's faster form, at 1M events: PostgreSQL counts distinct per group (50 ms, 180 relative, against 67 and
-  // 296 through a DISTINCT subquery); MariaDB the other way round (60 and 300 ms, against 74 and 351).
+  // Each planner's faster form: PostgreSQL counts distinct per group, MariaDB counts the rows of a DISTINCT subquery.
   const sql =
     dialect === "pg"
-      ? `SELECT ${cx} AS cx, ${cy} AS cy, COUNT(DISTINCT ${session}) AS sessions FROM ${table} WHERE ${where} GROUP BY cy, cx ORDER BY cy, cx`
-      : `SELECT cx, cy, COUNT(*) AS sessions FROM (SELECT DISTINCT ${cx} AS cx, ${cy} AS cy, ${session} FROM ${table} WHERE ${where}) s
-         GROUP BY cy, cx ORDER BY cy, cx`;
+      ? `SELECT cell, COUNT(DISTINCT ${session}) AS sessions FROM (SELECT ${cell} AS cell, ${session} FROM ${table} WHERE ${where}) s GROUP BY cell ORDER BY cell`
+      : `SELECT cell, COUNT(*) AS sessions FROM (SELECT DISTINCT ${cell} AS cell, ${session} FROM ${table} WHERE ${where}) s GROUP BY cell ORDER BY cell`;
   const rows = await select(sql, b.values);
-  return rows.map((r: Row) => ({ cx: num(r.cx), cy: num(r.cy), sessions: num(r.sessions) }));
+  return rows.map((r: Row) => {
+    const n = num(r.cell);
+    return { cx: n % f.columns, cy: Math.floor(n / f.columns), sessions: num(r.sessions) };
+  });
 }

@@ -33,9 +33,11 @@ export function sessionCells(prepare: Prepare, f: SessionGridFilter): SessionCel
   const widths = f.drawn.map(() => `WHEN ? THEN ${int}`).join(" ");
   const column = f.relative ? `MIN(((8 * gx + 4) * ${int}) / (CASE bucket ${widths} END), ${int})` : `MIN(gx / ${int}, ${int})`;
   const columnParams = f.relative ? [f.columns, ...f.drawn.flatMap((d) => [d.bucket, d.width]), f.columns - 1] : [k, f.columns - 1];
-  return prepare(
-    `SELECT ${column} AS cx, gy / ${int} AS cy, COUNT(DISTINCT ${rage ? "session_id" : "session_key"}) AS sessions
+  // The drawn cell as one integer, row-major (cy × columns + cx), so that the sort and the distinct count per cell compare one value.
+  const rows = prepare(
+    `SELECT gy / ${int} * ${int} + ${column} AS cell, COUNT(DISTINCT ${rage ? "session_id" : "session_key"}) AS sessions
      FROM ${rage ? "rage_clicks" : "click_cells"} WHERE ${clauses.join(" AND ")} AND bucket IN (SELECT value FROM json_each(?))
-     GROUP BY cy, cx ORDER BY cy, cx`,
-  ).all(...columnParams, k, ...params, JSON.stringify(f.drawn.map((d) => d.bucket))) as SessionCellRow[];
+     GROUP BY cell ORDER BY cell`,
+  ).all(k, f.columns, ...columnParams, ...params, JSON.stringify(f.drawn.map((d) => d.bucket))) as Array<{ cell: number; sessions: number }>;
+  return rows.map((r) => ({ cx: r.cell % f.columns, cy: Math.floor(r.cell / f.columns), sessions: r.sessions }));
 }
