@@ -7,6 +7,8 @@
  * Writes `--events` bench-workload events (30 days, SDK-shaped batches of 50) with writeBatch, 8
  * batches at a time, refreshes the server database's statistics, then serves a collector on the store
  * and times each query over HTTP (the median of `--runs`, after one warm-up). Prints one JSON line per query and a summary line.
+ * `--keep=<name>` keeps the store for later runs: a database name on pg / mysql, a file path on sqlite (filled only
+ * when it holds no events; run again with the same value to time the same store).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +21,7 @@ const EVENTS = Number(arg("events", 1_000_000));
 const RUNS = Number(arg("runs", 7));
 const STORE = arg("store", "sqlite");
 const KEEP = arg("keep", undefined);
-if (KEEP !== undefined && (STORE === "sqlite" || !/^[a-z_][a-z0-9_]*$/.test(KEEP))) throw new Error("--keep takes a database name (lower case, digits, _) on pg or mysql");
+if (KEEP !== undefined && STORE !== "sqlite" && !/^[a-z_][a-z0-9_]*$/.test(KEEP)) throw new Error("--keep takes a database name (lower case, digits, _) on pg or mysql, a file path on sqlite");
 
 const express = rootRequire("express");
 const { createCollector } = rootRequire("@m-software-engineering/heat-collector");
@@ -30,7 +32,7 @@ const dir = mkdtempSync(join(tmpdir(), "analytics-bench-"));
 async function openStore() {
   if (STORE === "sqlite") {
     const { SqliteStorage } = rootRequire("@m-software-engineering/heat-collector-storage-sqlite");
-    return { storage: new SqliteStorage({ file: join(dir, "heat.db") }), drop: async () => {} };
+    return { storage: new SqliteStorage({ file: KEEP ?? join(dir, "heat.db") }), drop: async () => {} };
   }
   const { SequelizeStorage } = rootRequire("@m-software-engineering/heat-collector-storage-sequelize");
   const dialect = STORE === "pg" ? "pg" : "mysql";
@@ -58,9 +60,14 @@ try {
   const wl = new Workload(15, { sessions: 512, tag: "analytics" });
   const t0 = performance.now();
   let written = 0;
-  if (KEEP !== undefined) {
+  if (KEEP !== undefined && STORE === "sqlite") {
+    const Database = rootRequire("better-sqlite3");
+    const db = new Database(KEEP, { readonly: true });
+    written = Number(db.prepare("SELECT COUNT(*) AS n FROM events").get().n); // a kept store already filled is read as it is
+    db.close();
+  } else if (KEEP !== undefined) {
     const [[{ n }]] = await storage.sequelize.query("SELECT COUNT(*) AS n FROM events");
-    written = Number(n); // a kept store already filled is read as it is
+    written = Number(n);
   }
   const filling = written === 0;
   while (written < EVENTS && filling) {

@@ -6,6 +6,7 @@ import { carryRollupOver } from "./rollup-carry-over";
 import { backfillRageClicks } from "./rage-backfill";
 import { backfillElements, backfillScrolls, backfillSql, unfoldedActivity } from "./session-hours";
 import { backfillClickCellsSql } from "./session-cells";
+import { sessionKeySql } from "./sql";
 import { DEFAULT_RAGE_CLICK_RULE, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 
 interface MigrationContext {
@@ -361,6 +362,22 @@ export const MIGRATIONS: readonly Migration[] = [
         table,
       );
       await qi.sequelize.query(backfillClickCellsSql(ctx.dialect), { transaction });
+    },
+  },
+  {
+    version: 10,
+    name: "session keys on session and element hours",
+    // Trend-line sessions, the element ranking's sessions, the scroll map's per-session depths and
+    // unique visitors' sessions per bucket count or group sessions by sessionKey (an integer, as in
+    // click_cells) instead of the id text (MariaDB at 1M: trend-line sessions 21 → 14 ms). The id
+    // stays in each row's key, so upserts, the fold's carry-over and erasure are unchanged.
+    async up(ctx) {
+      const { qi, transaction } = ctx;
+      for (const table of ["session_hours", "element_hours"]) {
+        const columns = (await qi.describeTable(table, { transaction } as never)) as Record<string, unknown>;
+        if (!("session_key" in columns)) await qi.addColumn(table, "session_key", req(BIGINT, { defaultValue: 0 }), { transaction });
+        await qi.sequelize.query(`UPDATE ${table} SET session_key = ${sessionKeySql(ctx.dialect, "session_id")}`, { transaction });
+      }
     },
   },
 ];

@@ -13,7 +13,7 @@ export function sessionSummary(prepare: Prepare, f: SessionCellFilter): SessionS
   const rage = f.source === "rageclick";
   const { clauses, params } = hourRangeWhere(f, rage);
   return prepare(
-    `SELECT bucket, COUNT(DISTINCT session_id) AS sessions FROM ${rage ? "rage_clicks" : "session_hours"}
+    `SELECT bucket, COUNT(DISTINCT ${rage ? "session_id" : "session_key"}) AS sessions FROM ${rage ? "rage_clicks" : "session_hours"}
      WHERE ${clauses.join(" AND ")}${rage ? "" : " AND clicks > 0"} GROUP BY bucket ORDER BY bucket`,
   ).all(...params) as SessionSummaryRow[];
 }

@@ -8,9 +8,20 @@ type Prepare = (sql: string) => Database.Statement;
 
 const HOUR_MS = 3_600_000;
 
+/** Session keys (sessionKey) of one write's sessions: a batch is one session, so MD5 runs once per batch, not per row. */
+export class SessionKeys {
+  private readonly keys = new Map<string, number>();
+  of(sessionId: string): number {
+    let key = this.keys.get(sessionId);
+    if (key === undefined) this.keys.set(sessionId, (key = sessionKey(sessionId)));
+    return key;
+  }
+}
+
 /** The new events of a write, counted per (project, hour, page, bucket, session), with the deepest scroll and tallest viewport. */
 export class NewActivity {
-  private readonly rows = new Map<string, [string, number, string, string, string, number, number, number, number, number]>();
+  private readonly rows = new Map<string, [string, number, string, string, string, number, number, number, number, number, number]>();
+  constructor(private readonly keys = new SessionKeys()) {}
 
   add(projectId: string, ts: number, page: string, bucket: string, sessionId: string, click: boolean, view: ArrayLike<number>, at: number): void {
     const hour = Math.floor(ts / HOUR_MS);
@@ -23,14 +34,14 @@ export class NewActivity {
       row[7] = Math.max(row[7], depth);
       row[8] = Math.max(row[8], scrollY);
       row[9] = Math.max(row[9], h);
-    } else this.rows.set(key, [projectId, hour, page, bucket, sessionId, 1, click ? 1 : 0, depth, scrollY, h]);
+    } else this.rows.set(key, [projectId, hour, page, bucket, sessionId, 1, click ? 1 : 0, depth, scrollY, h, this.keys.of(sessionId)]);
   }
 
   /** Adds the counts, inside the caller's transaction. */
   write(prepare: Prepare): void {
     if (this.rows.size === 0) return;
     const put = prepare(
-      `INSERT INTO session_hours (project_id, hour, page, bucket, session_id, events, clicks, max_depth, max_scroll_y, viewport_h) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO session_hours (project_id, hour, page, bucket, session_id, events, clicks, max_depth, max_scroll_y, viewport_h, session_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (project_id, hour, page, bucket, session_id) DO UPDATE SET events = events + excluded.events, clicks = clicks + excluded.clicks,
          max_depth = MAX(max_depth, excluded.max_depth), max_scroll_y = MAX(max_scroll_y, excluded.max_scroll_y), viewport_h = MAX(viewport_h, excluded.viewport_h)`,
     );
@@ -40,21 +51,22 @@ export class NewActivity {
 
 /** The new clicks of a write with a selector, counted per (project, hour, page, bucket, selector, session). */
 export class NewElementClicks {
-  private readonly rows = new Map<string, [string, number, string, string, string, string, number]>();
+  private readonly rows = new Map<string, [string, number, string, string, string, string, number, number]>();
+  constructor(private readonly keys = new SessionKeys()) {}
 
   add(projectId: string, ts: number, page: string, bucket: string, selector: string, sessionId: string): void {
     const hour = Math.floor(ts / HOUR_MS);
     const key = `${projectId}\u0000${hour}\u0000${page}\u0000${bucket}\u0000${selector}\u0000${sessionId}`;
     const row = this.rows.get(key);
     if (row) row[6] += 1;
-    else this.rows.set(key, [projectId, hour, page, bucket, selector, sessionId, 1]);
+    else this.rows.set(key, [projectId, hour, page, bucket, selector, sessionId, 1, this.keys.of(sessionId)]);
   }
 
   /** Adds the counts, inside the caller's transaction. */
   write(prepare: Prepare): void {
     if (this.rows.size === 0) return;
     const put = prepare(
-      `INSERT INTO element_hours (project_id, hour, page, bucket, selector, session_id, clicks) VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO element_hours (project_id, hour, page, bucket, selector, session_id, clicks, session_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (project_id, hour, page, bucket, selector, session_id) DO UPDATE SET clicks = clicks + excluded.clicks`,
     );
     for (const row of this.rows.values()) put.run(...row);
@@ -64,12 +76,10 @@ export class NewElementClicks {
 /** The clicked 8 px cells of a write's new clicks, per (project, bucket, page, UTC hour, session), each once. */
 export class NewClickCells {
   private readonly rows = new Map<string, [string, string, string, number, number, number, number]>();
-  /** Keys of the write's sessions: a batch is one session, so MD5 runs once per batch, not per click. */
-  private readonly keys = new Map<string, number>();
+  constructor(private readonly keys = new SessionKeys()) {}
 
   add(projectId: string, ts: number, page: string, bucket: string, gx: number, gy: number, sessionId: string): void {
-    let key = this.keys.get(sessionId);
-    if (key === undefined) this.keys.set(sessionId, (key = sessionKey(sessionId)));
+    const key = this.keys.of(sessionId);
     const hour = Math.floor(ts / HOUR_MS);
     const id = `${projectId}\u0000${bucket}\u0000${page}\u0000${hour}\u0000${gy}\u0000${gx}\u0000${key}`;
     if (!this.rows.has(id)) this.rows.set(id, [projectId, bucket, page, hour, gy, gx, key]);
@@ -130,7 +140,7 @@ export function topElements(prepare: Prepare, f: ElementFilter): { rows: Element
   const { clauses, params } = hourRangeWhere(f, false);
   const where = clauses.join(" AND ");
   const top = prepare(
-    `SELECT selector, SUM(clicks) AS clicks, COUNT(DISTINCT session_id) AS sessions FROM element_hours WHERE ${where}
+    `SELECT selector, SUM(clicks) AS clicks, COUNT(DISTINCT session_key) AS sessions FROM element_hours WHERE ${where}
      GROUP BY selector ORDER BY clicks DESC, selector LIMIT ?`,
   ).all(...params, f.limit) as Array<{ selector: string; clicks: number; sessions: number }>;
   const total = prepare(`SELECT COALESCE(SUM(clicks), 0) AS n FROM session_hours WHERE ${where}`).get(...params) as { n: number };
@@ -151,7 +161,7 @@ export function scrollDepths(prepare: Prepare, f: ScrollFilter): ScrollDepthRow[
   return prepare(
     `SELECT depth, viewportH, scrolled, COUNT(*) AS sessions FROM (
        SELECT MAX(max_depth) AS depth, MAX(viewport_h) AS viewportH, MAX(max_scroll_y) > 0 AS scrolled FROM session_hours
-       WHERE ${w.clauses.join(" AND ")} GROUP BY session_id
+       WHERE ${w.clauses.join(" AND ")} GROUP BY session_key
      ) s GROUP BY depth, viewportH, scrolled ORDER BY depth, viewportH, scrolled`,
   )
     .all(...w.params)
@@ -168,7 +178,7 @@ export function timeseries(prepare: Prepare, f: SeriesFilter): SeriesRow[] {
   const hour = rage ? `ts / ${HOUR_MS}` : "hour";
   const { clauses, params } = hourRangeWhere(f, rage);
   const period = f.interval === "hour" ? hour : `(${hour}) / 24`;
-  const value = rage ? "COUNT(*)" : f.metric === "sessions" ? "COUNT(DISTINCT session_id)" : f.metric === "clicks" ? "SUM(clicks)" : "SUM(events)";
+  const value = rage ? "COUNT(*)" : f.metric === "sessions" ? "COUNT(DISTINCT session_key)" : f.metric === "clicks" ? "SUM(clicks)" : "SUM(events)";
   const table = rage ? "rage_clicks" : "session_hours";
   return prepare(`SELECT ${period} AS period, ${value} AS value FROM ${table} WHERE ${clauses.join(" AND ")} GROUP BY period ORDER BY period`).all(
     ...params,

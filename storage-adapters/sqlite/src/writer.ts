@@ -7,7 +7,7 @@ import { HeatDrain } from "./heat-drain";
 import { HeatTileStore, registerTileFunctions } from "./heat-tiles";
 import { MIGRATIONS, type Migration } from "./migrations";
 import { NewClicks, RecentClicks } from "./rage-clicks";
-import { NewActivity, NewClickCells, NewElementClicks } from "./session-hours";
+import { NewActivity, NewClickCells, NewElementClicks, SessionKeys } from "./session-hours";
 import { sessionKey } from "@m-software-engineering/heat-collector-kernel/dist/heat/session-key";
 import { clickRow, DEFAULT_RAGE_CLICK_RULE, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 import { openDatabase, StatementCache } from "./open-database";
@@ -142,9 +142,10 @@ export class SqliteWriter {
     const perSession = new Map<string, number>();
     const fresh: number[] = [];
     const clicks = new NewClicks();
-    const activity = new NewActivity();
-    const elements = new NewElementClicks();
-    const clickCells = new NewClickCells();
+    const keys = new SessionKeys();
+    const activity = new NewActivity(keys);
+    const elements = new NewElementClicks(keys);
+    const clickCells = new NewClickCells(keys);
     batch.events.forEach((row, i) => {
       const r = insert.run(row);
       if (r.changes === 1) {

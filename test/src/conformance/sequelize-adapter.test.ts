@@ -15,6 +15,7 @@ import {
   type WriteResult,
 } from "@m-software-engineering/heat-collector-kernel";
 import { runMigrations, SequelizeStorage, type SequelizeStorageOptions } from "@m-software-engineering/heat-collector-storage-sequelize";
+import { sessionKey } from "@m-software-engineering/heat-collector-kernel/dist/heat/session-key";
 import { cellRows, type CellRow } from "../helpers/cell-rows";
 import { requireService } from "../helpers/services";
 import { createSequelizeDatabase, SEQUELIZE_SERVERS } from "./stores";
@@ -399,6 +400,38 @@ for (const server of SEQUELIZE_SERVERS) {
       expect(tables).not.to.include.members(["heat_rollup"]);
       expect(tables).not.to.include.members(["heat_rollup_pending"]);
       expect(await rollupOf(s)).to.deep.equal(expectedRollup(events));
+    });
+
+    it("migration 10 gives the session and element hours already stored the session key the fold writes", async () => {
+      const s = open();
+      await s.migrate();
+      for (const b of [batch("s1", range(0, 60)), batch("s2", range(60, 100)), batch("s3", range(100, 130))]) await s.writeBatch(b);
+      await s.foldRollup();
+      const keysOf = async (table: string) =>
+        (await sql(s, `SELECT session_id, session_key FROM ${table} ORDER BY session_id`)).map((r) => [String(r.session_id), String(r.session_key)]);
+      const written = { hours: await keysOf("session_hours"), elements: await keysOf("element_hours") };
+      expect(written.hours.length).to.be.greaterThan(3);
+      expect(written.elements.length).to.be.greaterThan(3);
+      for (const [id, key] of [...written.hours, ...written.elements]) expect(key, id).to.equal(String(sessionKey(id)));
+      const answers = async (x: SequelizeStorage) => ({
+        series: await x.timeseries({ projectId: PROJECT, interval: "hour", metric: "sessions" }),
+        elements: await x.topElements({ projectId: PROJECT, limit: 10 }),
+        depths: await x.scrollDepths({ projectId: PROJECT }),
+        buckets: await x.sessionSummary({ projectId: PROJECT, source: "click" }),
+      });
+      const before = await answers(s);
+      expect(before.series.reduce((n, r) => Math.max(n, r.value), 0)).to.be.greaterThan(1);
+      // Back to the tables as version 9 left them: no session_key column, version 10 not applied.
+      await sql(s, "ALTER TABLE session_hours DROP COLUMN session_key");
+      await sql(s, "ALTER TABLE element_hours DROP COLUMN session_key");
+      await sql(s, "DELETE FROM hc_migrations WHERE version = 10");
+      await s.close();
+      const again = open();
+      await again.migrate();
+      const reread = async (table: string) =>
+        (await sql(again, `SELECT session_id, session_key FROM ${table} ORDER BY session_id`)).map((r) => [String(r.session_id), String(r.session_key)]);
+      expect({ hours: await reread("session_hours"), elements: await reread("element_hours") }).to.deep.equal(written);
+      expect(await answers(again)).to.deep.equal(before);
     });
   });
 }

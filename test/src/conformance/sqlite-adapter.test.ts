@@ -10,6 +10,7 @@ import { toEvent, type Row } from "@m-software-engineering/heat-collector-storag
 import { SqliteWriter } from "@m-software-engineering/heat-collector-storage-sqlite/dist/writer";
 import { clickRow, DEFAULT_RAGE_CLICK_RULE, rageClickStarts, type ClickRow } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 import { toWriterBatch } from "@m-software-engineering/heat-collector-storage-sqlite/dist/writer-batch";
+import { sessionKey } from "@m-software-engineering/heat-collector-kernel/dist/heat/session-key";
 import { cellRows } from "../helpers/cell-rows";
 import { SdkSession } from "../helpers/sdk";
 import { PROJECT, startCollector, tempDir } from "../helpers/collector";
@@ -474,6 +475,68 @@ describe("SQLite WAL under writes that never pause", () => {
     } finally {
       probe.close();
       writer.close();
+    }
+  });
+});
+
+describe("SQLite upgrade: migration 15 keys the session and element hours already stored", () => {
+  const tmp = tempDir();
+  after(() => tmp.cleanup());
+
+  const withSelector = (b: WriteBatch): WriteBatch => ({ ...b, events: b.events.map((e, i) => ({ ...e, data: { ...e.data, selector: `#item-${i % 3}` } })) });
+  const batches = ["a", "b", "c"].map((session, k) =>
+    withSelector(
+      clickBatch(session, 6 + k, (i) => ({ ts: Date.UTC(2026, 10, 2, 10 + (i % 2)) + i, x: 8 * i, y: 16 * k }), {
+        startedAt: 1_000,
+        lastSeenAt: 2_000,
+        eventId: (i) => `${session}-e${i}`,
+      }),
+    ),
+  );
+  const keysOf = (file: string) => {
+    const db = new Database(file, { readonly: true });
+    try {
+      const read = (table: string) => db.prepare(`SELECT session_id, session_key FROM ${table} ORDER BY session_id, session_key`).raw().all() as Array<[string, number]>;
+      return { hours: read("session_hours"), elements: read("element_hours") };
+    } finally {
+      db.close();
+    }
+  };
+  const answers = async (s: SqliteStorage) => ({
+    series: await s.timeseries({ projectId: PROJECT.id, interval: "hour", metric: "sessions" }),
+    elements: await s.topElements({ projectId: PROJECT.id, limit: 10 }),
+    depths: await s.scrollDepths({ projectId: PROJECT.id }),
+    buckets: await s.sessionSummary({ projectId: PROJECT.id, source: "click" }),
+  });
+
+  it("gives every row the key the writer computes, and the answers stay as they were", async () => {
+    const file = join(tmp.dir, "keys.db");
+    const first = new SqliteStorage({ file });
+    let before: Awaited<ReturnType<typeof answers>>;
+    try {
+      await first.migrate();
+      for (const b of batches) await first.writeBatch(b);
+      before = await answers(first);
+    } finally {
+      await first.close();
+    }
+    const written = keysOf(file);
+    expect(written.hours.length).to.be.greaterThan(3);
+    expect(written.elements.length).to.be.greaterThan(3);
+    for (const [id, key] of [...written.hours, ...written.elements]) expect(key, id).to.equal(sessionKey(id));
+    expect(before.buckets).to.deep.equal([{ bucket: "1300x700", sessions: 3 }]);
+    expect(before.elements.rows.map((r) => r.sessions)).to.deep.equal([3, 3, 3]);
+    // Back to the tables as version 14 left them: no session_key column, version 15 not applied.
+    const db = new Database(file);
+    db.exec("ALTER TABLE session_hours DROP COLUMN session_key; ALTER TABLE element_hours DROP COLUMN session_key; DELETE FROM hc_migrations WHERE version = 15");
+    db.close();
+    const again = new SqliteStorage({ file });
+    try {
+      await again.migrate();
+      expect(keysOf(file)).to.deep.equal(written);
+      expect(await answers(again)).to.deep.equal(before);
+    } finally {
+      await again.close();
     }
   });
 });
