@@ -370,13 +370,17 @@ export const MIGRATIONS: readonly Migration[] = [
     // Trend-line sessions, the element ranking's sessions, the scroll map's per-session depths and
     // unique visitors' sessions per bucket count or group sessions by sessionKey (an integer, as in
     // click_cells) instead of the id text (MariaDB at 1M: trend-line sessions 21 → 14 ms). The id
-    // stays in each row's key, so upserts, the fold's carry-over and erasure are unchanged.
+    // stays in each row's key, so upserts, the fold's carry-over and erasure are unchanged. NOT NULL
+    // with no default: an instance of an older version still folding fails its fold (whose journal
+    // rows a new instance then folds) rather than storing rows whose sessions would all count as one.
     async up(ctx) {
       const { qi, transaction } = ctx;
       for (const table of ["session_hours", "element_hours"]) {
         const columns = (await qi.describeTable(table, { transaction } as never)) as Record<string, unknown>;
-        if (!("session_key" in columns)) await qi.addColumn(table, "session_key", req(BIGINT, { defaultValue: 0 }), { transaction });
+        if (!("session_key" in columns)) await qi.addColumn(table, "session_key", opt(BIGINT), { transaction });
         await qi.sequelize.query(`UPDATE ${table} SET session_key = ${sessionKeySql(ctx.dialect, "session_id")}`, { transaction });
+        const notNull = ctx.dialect === "pg" ? `ALTER TABLE ${table} ALTER COLUMN session_key SET NOT NULL` : `ALTER TABLE ${table} MODIFY session_key BIGINT NOT NULL`;
+        await qi.sequelize.query(notNull, { transaction });
       }
     },
   },

@@ -535,6 +535,14 @@ describe("SQLite upgrade: migration 15 keys the session and element hours alread
       await again.migrate();
       expect(keysOf(file)).to.deep.equal(written);
       expect(await answers(again)).to.deep.equal(before);
+      // A writer of an older version names no session_key: its row is refused, not stored with every session as one.
+      const old = new Database(file);
+      try {
+        expect(() => old.prepare("INSERT INTO session_hours (project_id, hour, page, bucket, session_id, events, clicks) VALUES ('p', 1, '/', '1300x700', 'z', 1, 0)").run()).to.throw(/NOT NULL/);
+        expect(() => old.prepare("INSERT INTO element_hours (project_id, hour, page, bucket, selector, session_id, clicks) VALUES ('p', 1, '/', '1300x700', 'a', 'z', 1)").run()).to.throw(/NOT NULL/);
+      } finally {
+        old.close();
+      }
     } finally {
       await again.close();
     }
