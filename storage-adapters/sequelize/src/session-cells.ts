@@ -7,7 +7,7 @@ import { num, str, type Row } from "./rows";
 import { Binds, groupKey, intDiv, pageHash, sessionKeySql } from "./sql";
 import { unnestColumns } from "./pg-binds";
 import { hourRangeWhere } from "./session-hours";
-import { sessionKey } from "@m-software-engineering/heat-collector-kernel/dist/heat/session-key";
+import { sessionKeys } from "@m-software-engineering/heat-collector-kernel/dist/heat/session-key";
 import { HOUR_MS } from "@m-software-engineering/heat-collector-kernel";
 
 /**
@@ -17,11 +17,10 @@ import { HOUR_MS } from "@m-software-engineering/heat-collector-kernel";
  */
 export async function foldClickCells(c: RawConnection, dialect: Dialect, rows: ReadonlyArray<{ projectId: string; clickCells: readonly JournalClickCell[] }>): Promise<void> {
   const merged = new Map<string, [string, string, string, string, number, number, number, number]>();
-  const keys = new Map<string, number>();
+  const keyOf = sessionKeys();
   for (const row of rows) {
     for (const a of row.clickCells) {
-      let key = keys.get(a.sessionId);
-      if (key === undefined) keys.set(a.sessionId, (key = sessionKey(a.sessionId)));
+      const key = keyOf(a.sessionId);
       const hash = pageHash(a.page);
       const id = `${row.projectId}\u0000${a.bucket}\u0000${hash}\u0000${String(a.hour).padStart(16, "0")}\u0000${String(a.gy).padStart(9, "0")}\u0000${String(a.gx).padStart(9, "0")}\u0000${String(key).padStart(16, "0")}`;
       if (!merged.has(id)) merged.set(id, [row.projectId, a.bucket, hash, a.page, a.hour, a.gy, a.gx, key]);

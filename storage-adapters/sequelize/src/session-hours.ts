@@ -7,17 +7,7 @@ import type { RawConnection } from "./raw-connection";
 import { num, type Row } from "./rows";
 import { Binds, intDiv, pageHash, pagesClause } from "./sql";
 import { unnestColumns } from "./pg-binds";
-import { sessionKey } from "@m-software-engineering/heat-collector-kernel/dist/heat/session-key";
-
-/** sessionKey of each session of one fold: a journal row is one session's batch, so MD5 runs once per session, not per row. */
-function keyCache(): (sessionId: string) => number {
-  const keys = new Map<string, number>();
-  return (sessionId) => {
-    let key = keys.get(sessionId);
-    if (key === undefined) keys.set(sessionId, (key = sessionKey(sessionId)));
-    return key;
-  };
-}
+import { sessionKeys } from "@m-software-engineering/heat-collector-kernel/dist/heat/session-key";
 
 
 
@@ -33,7 +23,7 @@ export async function foldActivity(
 ): Promise<void> {
   type Out = [string, number, string, string, string, string, number, number, number, number, number, number];
   const merged = new Map<string, Out>();
-  const keyOf = keyCache();
+  const keyOf = sessionKeys();
   const at = (projectId: string, a: { hour: number; page: string; bucket: string; sessionId: string }): Out => {
     const hash = pageHash(a.page);
     const key = `${projectId}\u0000${String(a.hour).padStart(16, "0")}\u0000${hash}\u0000${a.bucket}\u0000${a.sessionId}`;
@@ -80,7 +70,7 @@ export async function foldActivity(
 /** Adds the journal rows' element clicks to element_hours, merged per key and written in key order; inside the fold's transaction. */
 export async function foldElements(c: RawConnection, dialect: Dialect, rows: ReadonlyArray<{ projectId: string; elements: readonly JournalElement[] }>): Promise<void> {
   const merged = new Map<string, [string, number, string, string, string, string, string, string, number, number]>();
-  const keyOf = keyCache();
+  const keyOf = sessionKeys();
   for (const row of rows) {
     for (const a of row.elements) {
       const hash = pageHash(a.page);

@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import type { StoredEvent } from "@m-software-engineering/heat-collector-kernel";
 import { forEachSample } from "@m-software-engineering/heat-collector-kernel/dist/heat/grid";
 import { NewClickCells } from "./session-hours";
-import { sessionKey } from "@m-software-engineering/heat-collector-kernel/dist/heat/session-key";
+import { sessionKeys } from "@m-software-engineering/heat-collector-kernel/dist/heat/session-key";
 import { rederiveRageClicks, type ClickRow, type RageClickRecord, type RageClickRule } from "@m-software-engineering/heat-collector-kernel/dist/heat/rage-clicks";
 import { TILE_CELLS, cellIndex, encodeTile, tileKey, tileX, tileY } from "@m-software-engineering/heat-collector-kernel/dist/heat/tile-codec";
 
@@ -36,13 +36,8 @@ function backfillClickCells(db: Database.Database): void {
  * rows whose sessions all count as one; with no default its write fails and is retried instead.
  */
 function addSessionKeys(db: Database.Database): void {
-  const keys = new Map<string, number>();
-  db.function("hc_session_key", { deterministic: true }, (id: unknown) => {
-    const sessionId = String(id);
-    let key = keys.get(sessionId);
-    if (key === undefined) keys.set(sessionId, (key = sessionKey(sessionId)));
-    return key;
-  });
+  const keyOf = sessionKeys();
+  db.function("hc_session_key", { deterministic: true }, (id: unknown) => keyOf(String(id)));
   db.exec(`
     CREATE TABLE session_hours_v15 (
       project_id TEXT NOT NULL,

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 // The module alone, not the kernel's index: the writer thread loads this file too.
-import { sessionKey } from "@m-software-engineering/heat-collector-kernel/dist/heat/session-key";
+import { sessionKeys } from "@m-software-engineering/heat-collector-kernel/dist/heat/session-key";
 import type { ElementFilter, ElementRow, HourRangeFilter, ScrollDepthRow, ScrollFilter, SeriesFilter, SeriesRow } from "@m-software-engineering/heat-collector-kernel";
 
 type Param = string | number | null;
@@ -8,20 +8,11 @@ type Prepare = (sql: string) => Database.Statement;
 
 const HOUR_MS = 3_600_000;
 
-/** Session keys (sessionKey) of one write's sessions: a batch is one session, so MD5 runs once per batch, not per row. */
-export class SessionKeys {
-  private readonly keys = new Map<string, number>();
-  of(sessionId: string): number {
-    let key = this.keys.get(sessionId);
-    if (key === undefined) this.keys.set(sessionId, (key = sessionKey(sessionId)));
-    return key;
-  }
-}
-
 /** The new events of a write, counted per (project, hour, page, bucket, session), with the deepest scroll and tallest viewport. */
 export class NewActivity {
   private readonly rows = new Map<string, [string, number, string, string, string, number, number, number, number, number, number]>();
-  constructor(private readonly keys = new SessionKeys()) {}
+  /** `keyOf`: the write's sessionKeys(), shared by its derived rows. */
+  constructor(private readonly keyOf = sessionKeys()) {}
 
   add(projectId: string, ts: number, page: string, bucket: string, sessionId: string, click: boolean, view: ArrayLike<number>, at: number): void {
     const hour = Math.floor(ts / HOUR_MS);
@@ -34,7 +25,7 @@ export class NewActivity {
       row[7] = Math.max(row[7], depth);
       row[8] = Math.max(row[8], scrollY);
       row[9] = Math.max(row[9], h);
-    } else this.rows.set(key, [projectId, hour, page, bucket, sessionId, 1, click ? 1 : 0, depth, scrollY, h, this.keys.of(sessionId)]);
+    } else this.rows.set(key, [projectId, hour, page, bucket, sessionId, 1, click ? 1 : 0, depth, scrollY, h, this.keyOf(sessionId)]);
   }
 
   /** Adds the counts, inside the caller's transaction. */
@@ -52,14 +43,14 @@ export class NewActivity {
 /** The new clicks of a write with a selector, counted per (project, hour, page, bucket, selector, session). */
 export class NewElementClicks {
   private readonly rows = new Map<string, [string, number, string, string, string, string, number, number]>();
-  constructor(private readonly keys = new SessionKeys()) {}
+  constructor(private readonly keyOf = sessionKeys()) {}
 
   add(projectId: string, ts: number, page: string, bucket: string, selector: string, sessionId: string): void {
     const hour = Math.floor(ts / HOUR_MS);
     const key = `${projectId}\u0000${hour}\u0000${page}\u0000${bucket}\u0000${selector}\u0000${sessionId}`;
     const row = this.rows.get(key);
     if (row) row[6] += 1;
-    else this.rows.set(key, [projectId, hour, page, bucket, selector, sessionId, 1, this.keys.of(sessionId)]);
+    else this.rows.set(key, [projectId, hour, page, bucket, selector, sessionId, 1, this.keyOf(sessionId)]);
   }
 
   /** Adds the counts, inside the caller's transaction. */
@@ -76,10 +67,10 @@ export class NewElementClicks {
 /** The clicked 8 px cells of a write's new clicks, per (project, bucket, page, UTC hour, session), each once. */
 export class NewClickCells {
   private readonly rows = new Map<string, [string, string, string, number, number, number, number]>();
-  constructor(private readonly keys = new SessionKeys()) {}
+  constructor(private readonly keyOf = sessionKeys()) {}
 
   add(projectId: string, ts: number, page: string, bucket: string, gx: number, gy: number, sessionId: string): void {
-    const key = this.keys.of(sessionId);
+    const key = this.keyOf(sessionId);
     const hour = Math.floor(ts / HOUR_MS);
     const id = `${projectId}\u0000${bucket}\u0000${page}\u0000${hour}\u0000${gy}\u0000${gx}\u0000${key}`;
     if (!this.rows.has(id)) this.rows.set(id, [projectId, bucket, page, hour, gy, gx, key]);
