@@ -178,10 +178,20 @@ export async function backfillElements(sequelize: Sequelize, dialect: Dialect, t
 export async function topElements(select: Select, dialect: Dialect, f: ElementFilter): Promise<{ rows: ElementRow[]; totalClicks: number }> {
   const where = (b: Binds, byTs: boolean) => hourRangeWhere(b, dialect, f, byTs);
   const b = new Binds();
-  // Grouped by the selector's hash (indexable, short), its text carried along; ties broken by the text.
+  const limit = Math.max(1, Math.floor(f.limit));
+  // Grouped by the selector's hash (indexable, short), its text carried along; ties broken by the text. MariaDB
+  // counts distinct sessions per group slowly: there they come from a DISTINCT subquery, joined to the clicks
+  // (1M events: 45–65 ms against 86–110 for COUNT(DISTINCT) per selector).
   const top = await select(
-    `SELECT MIN(selector) AS selector, SUM(clicks) AS clicks, COUNT(DISTINCT session_key) AS sessions FROM element_hours WHERE ${where(b, false)}
-     GROUP BY selector_hash ORDER BY clicks DESC, selector LIMIT ${Math.max(1, Math.floor(f.limit))}`,
+    dialect === "pg"
+      ? `SELECT MIN(selector) AS selector, SUM(clicks) AS clicks, COUNT(DISTINCT session_key) AS sessions FROM element_hours WHERE ${where(b, false)}
+         GROUP BY selector_hash ORDER BY clicks DESC, selector LIMIT ${limit}`
+      : `SELECT a.selector, a.clicks, s.sessions FROM (
+           SELECT selector_hash, MIN(selector) AS selector, SUM(clicks) AS clicks FROM element_hours WHERE ${where(b, false)} GROUP BY selector_hash
+         ) a JOIN (
+           SELECT selector_hash, COUNT(*) AS sessions FROM (SELECT DISTINCT selector_hash, session_key FROM element_hours WHERE ${where(b, false)}) d GROUP BY selector_hash
+         ) s ON s.selector_hash = a.selector_hash
+         ORDER BY a.clicks DESC, a.selector LIMIT ${limit}`,
     b.values,
   );
   const t = new Binds();
