@@ -182,20 +182,24 @@ export async function topElements(select: Select, dialect: Dialect, f: ElementFi
   // Grouped by the selector's hash (indexable, short), its text carried along; ties broken by the text. MariaDB
   // counts distinct sessions per group slowly: there they come from a DISTINCT subquery, joined to the clicks
   // (1M events: 45–65 ms against 86–110 for COUNT(DISTINCT) per selector).
-  const top = await select(
-    dialect === "pg"
-      ? `SELECT MIN(selector) AS selector, SUM(clicks) AS clicks, COUNT(DISTINCT session_key) AS sessions FROM element_hours WHERE ${where(b, false)}
-         GROUP BY selector_hash ORDER BY clicks DESC, selector LIMIT ${limit}`
-      : `SELECT a.selector, a.clicks, s.sessions FROM (
-           SELECT selector_hash, MIN(selector) AS selector, SUM(clicks) AS clicks FROM element_hours WHERE ${where(b, false)} GROUP BY selector_hash
-         ) a JOIN (
-           SELECT selector_hash, COUNT(*) AS sessions FROM (SELECT DISTINCT selector_hash, session_key FROM element_hours WHERE ${where(b, false)}) d GROUP BY selector_hash
-         ) s ON s.selector_hash = a.selector_hash
-         ORDER BY a.clicks DESC, a.selector LIMIT ${limit}`,
-    b.values,
-  );
+  // The ranking and the total are independent reads on two pooled connections, sent together (PostgreSQL at 10M
+  // events: ~170 and ~46 ms one after the other).
   const t = new Binds();
-  const [total] = await select(`SELECT COALESCE(SUM(clicks), 0) AS n FROM session_hours WHERE ${where(t, false)}`, t.values);
+  const [top, [total]] = await Promise.all([
+    select(
+      dialect === "pg"
+        ? `SELECT MIN(selector) AS selector, SUM(clicks) AS clicks, COUNT(DISTINCT session_key) AS sessions FROM element_hours WHERE ${where(b, false)}
+           GROUP BY selector_hash ORDER BY clicks DESC, selector LIMIT ${limit}`
+        : `SELECT a.selector, a.clicks, s.sessions FROM (
+             SELECT selector_hash, MIN(selector) AS selector, SUM(clicks) AS clicks FROM element_hours WHERE ${where(b, false)} GROUP BY selector_hash
+           ) a JOIN (
+             SELECT selector_hash, COUNT(*) AS sessions FROM (SELECT DISTINCT selector_hash, session_key FROM element_hours WHERE ${where(b, false)}) d GROUP BY selector_hash
+           ) s ON s.selector_hash = a.selector_hash
+           ORDER BY a.clicks DESC, a.selector LIMIT ${limit}`,
+      b.values,
+    ),
+    select(`SELECT COALESCE(SUM(clicks), 0) AS n FROM session_hours WHERE ${where(t, false)}`, t.values),
+  ]);
   const rage = new Map<string, number>();
   if (top.length > 0) {
     const r = new Binds();
